@@ -1,0 +1,1 @@
+"""How it is optimised: algorithms behind one seam (`Algorithm.run(evaluator, seed)`)."""

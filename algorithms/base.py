@@ -1,0 +1,37 @@
+"""The Algorithm seam: an algorithm gets an evaluator and a seed, nothing global."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+from hamp_bench.errors import ConfigError
+from hamp_bench.evaluator import Evaluator
+
+
+@dataclass
+class AlgorithmConfig:
+    """Fields every algorithm config has; each algorithm's schema extends it."""
+
+    _target_: str = "???"
+    name: str = "???"
+
+
+class Algorithm(ABC):
+    """Runs until it is done or the evaluator raises BudgetExhausted (the runner catches it).
+
+    Parameters are validated in `__init__`, so a bad value fails before any evaluation.
+    """
+
+    def __init__(self, name: str):
+        self.name = name
+
+    @abstractmethod
+    def run(self, evaluator: Evaluator, seed: int) -> None:
+        """Optimise `evaluator.problem`; all randomness must come from `seed`."""
+
+    @staticmethod
+    def require(condition: bool, key: str, message: str) -> None:
+        """Raise a ConfigError naming `algorithm.<key>` when a parameter is out of range."""
+        if not condition:
+            raise ConfigError(f"algorithm.{key} {message}")

@@ -1,0 +1,1 @@
+"""The Hydra config tree (shipped as package data of hamp_bench.conf)."""

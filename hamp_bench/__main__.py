@@ -1,0 +1,4 @@
+from hamp_bench.app import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""A content-addressed evaluation cache shared by runs (sqlite, safe for parallel jobs).
+
+Keys are hashes of (problem fingerprint, genome); values are the exact objective and extra
+values that the problem returned, stored as JSON (float repr round-trips exactly). A hit saves
+wall time only: the evaluator still counts it against the budget, so trajectories and budget
+accounting are the same with or without the cache.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from hamp_bench.errors import ConfigError
+
+_SCHEMA = "CREATE TABLE IF NOT EXISTS evaluations (key TEXT PRIMARY KEY, payload TEXT NOT NULL)"
+
+
+class EvaluationCache:
+    def __init__(self, directory: str | Path):
+        self.path = Path(directory).expanduser() / "evaluations.sqlite"
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(_SCHEMA)
+        except (OSError, sqlite3.Error) as e:
+            raise ConfigError(
+                f"cannot open the evaluation cache at {self.path}: {e}; set cache.dir to a "
+                "writable folder (or HAMP_BENCH_CACHE_DIR), or cache.enabled=false"
+            ) from e
+
+    def get_many(self, keys: list[str]) -> dict[str, dict]:
+        found: dict[str, dict] = {}
+        for start in range(0, len(keys), 500):  # sqlite caps the number of bound parameters
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT key, payload FROM evaluations WHERE key IN ({marks})", chunk
+            )
+            found.update((k, json.loads(p)) for k, p in rows)
+        return found
+
+    def put_many(self, items: dict[str, dict]) -> None:
+        """Store entries in one transaction: either all land or none (no partial entry)."""
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.executemany(
+                "INSERT OR REPLACE INTO evaluations (key, payload) VALUES (?, ?)",
+                [(k, json.dumps(v)) for k, v in items.items()],
+            )
+
+    def __len__(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0]
+
+    def close(self) -> None:
+        self._db.close()

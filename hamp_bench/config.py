@@ -1,0 +1,66 @@
+"""Structured-config schemas: Hydra validates every composed config against them, so a
+misspelt key or a wrong type is reported (with its full key) before any work starts.
+
+Each preset in conf/<group>/ extends its schema through `defaults: [/schema/<group>/<kind>@_here_]`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Optional
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING
+
+from hamp_bench.algorithms.nsga2 import NSGA2Config
+from hamp_bench.algorithms.random_search import RandomSearchConfig
+from hamp_bench.problems.benchmarks import BenchmarkConfig
+
+SCHEMAS: dict[str, dict[str, type]] = {
+    "algorithm": {"nsga2": NSGA2Config, "random": RandomSearchConfig},
+    "problem": {"benchmark": BenchmarkConfig},
+}
+
+
+class ProgressMode(Enum):
+    auto = "auto"  # a bar on a terminal, log lines otherwise
+    bar = "bar"
+    log = "log"
+    off = "off"
+
+
+@dataclass
+class CacheConfig:
+    enabled: Optional[bool] = None  # None: the problem decides (on for expensive problems)
+    dir: str = "${oc.env:HAMP_BENCH_CACHE_DIR,'~/.cache/hamp_bench'}"
+
+
+@dataclass
+class RecordConfig:
+    flush_every_s: float = 1.0  # evaluations.csv is at most this far behind on disk
+
+
+@dataclass
+class ProgressConfig:
+    mode: ProgressMode = ProgressMode.auto
+    log_every_s: float = 10.0
+
+
+@dataclass
+class RunConfig:
+    algorithm: Any = MISSING
+    problem: Any = MISSING
+    seed: int = 0
+    budget: int = 10000  # true evaluations
+    cache: CacheConfig = field(default_factory=CacheConfig)
+    record: RecordConfig = field(default_factory=RecordConfig)
+    progress: ProgressConfig = field(default_factory=ProgressConfig)
+
+
+def register_configs() -> None:
+    cs = ConfigStore.instance()
+    cs.store(name="run_schema", node=RunConfig)
+    for group, schemas in SCHEMAS.items():
+        for name, node in schemas.items():
+            cs.store(group=f"schema/{group}", name=name, node=node)

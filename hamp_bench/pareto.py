@@ -1,0 +1,45 @@
+"""Non-dominance and hypervolume, on moocore. All inputs are in minimisation form."""
+
+from __future__ import annotations
+
+import moocore
+import numpy as np
+
+
+def nondominated_mask(F: np.ndarray) -> np.ndarray:
+    """True for the rows of F that no other row dominates (duplicates keep one copy)."""
+    F = np.asarray(F, dtype=float)
+    if len(F) == 0:
+        return np.zeros(0, dtype=bool)
+    return np.asarray(moocore.is_nondominated(F, keep_weakly=False))
+
+
+def normalised_hypervolume(F_norm: np.ndarray, ref_point: np.ndarray) -> float:
+    """Hypervolume of normalised points against `ref_point`; points beyond it count for nothing."""
+    F_norm = np.asarray(F_norm, dtype=float)
+    F_norm = F_norm[np.all(F_norm < ref_point, axis=1)]
+    if len(F_norm) == 0:
+        return 0.0
+    return float(moocore.hypervolume(F_norm, ref=ref_point))
+
+
+class FrontTracker:
+    """The non-dominated set of everything evaluated so far, updated batch by batch.
+
+    Keeps genomes and evaluation ids alongside points so that the run's front can be written
+    from the log and re-scored.
+    """
+
+    def __init__(self, n_var: int, n_obj: int):
+        self.X = np.empty((0, n_var))
+        self.F = np.empty((0, n_obj))
+        self.ids = np.empty(0, dtype=np.int64)
+
+    def add(self, X: np.ndarray, F: np.ndarray, ids: np.ndarray) -> None:
+        F = np.vstack([self.F, F])
+        keep = nondominated_mask(F)
+        self.X = np.vstack([self.X, X])[keep]
+        self.F, self.ids = F[keep], np.concatenate([self.ids, ids])[keep]
+
+    def __len__(self) -> int:
+        return len(self.ids)

@@ -1,0 +1,184 @@
+"""The Problem seam: what is optimised, described well enough to be benchmarked honestly.
+
+A problem states its variables (type and bounds), its objectives (name, unit, direction and
+whether they are cheap to query), frozen normalisation bounds and a hypervolume reference point,
+and a fingerprint. Evaluating a genome is a deterministic function of (fingerprint, genome), which
+is what makes the shared evaluation cache exact.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from hamp_bench.errors import GenomeError
+from hamp_bench.hashing import stable_hash
+
+VarType = Literal["int", "real"]
+
+
+@dataclass(frozen=True)
+class Objective:
+    """One objective. `cheap` objectives are exact and fast (a table lookup, an analytic count):
+    algorithms may query them through `Evaluator.evaluate_cheap` without spending budget."""
+
+    name: str
+    unit: str = ""
+    direction: Literal["min", "max"] = "min"
+    cheap: bool = False
+
+
+@dataclass
+class Evaluation:
+    """Result of evaluating a batch: objectives in natural units and directions, plus extras
+    (one array per name in `Problem.extra_names`, e.g. params and MACs)."""
+
+    F: np.ndarray
+    extras: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+class Problem(ABC):
+    """Base class of everything the suite optimises.
+
+    Subclasses set the attributes below in `__init__` and implement `_evaluate`.
+    `ideal` and `nadir` are in natural units; hypervolume is computed on objectives normalised
+    with them (after turning every objective into a minimised one), against `ref_point` in that
+    normalised space.
+    """
+
+    name: str
+    n_var: int
+    var_type: VarType
+    xl: np.ndarray
+    xu: np.ndarray
+    objectives: tuple[Objective, ...]
+    extra_names: tuple[str, ...] = ()
+    ideal: np.ndarray
+    nadir: np.ndarray
+    ref_point_normalised: float = 1.1
+    #: whether evaluations are expensive enough to be worth the shared cache by default
+    cache_by_default: bool = False
+    #: bump when the meaning of an evaluation changes, so that old cache entries stop matching
+    revision: int = 1
+
+    # -- what subclasses provide -------------------------------------------------------------
+    @abstractmethod
+    def _evaluate(self, X: np.ndarray) -> Evaluation:
+        """Evaluate a checked batch of genomes (n, n_var)."""
+
+    @abstractmethod
+    def config(self) -> dict[str, Any]:
+        """Everything that defines the problem's evaluations (hashed into the fingerprint)."""
+
+    def _evaluate_cheap(self, X: np.ndarray) -> np.ndarray:
+        raise NotImplementedError(f"problem {self.name!r} has no cheap objectives")
+
+    def true_front(self) -> np.ndarray | None:
+        """The known Pareto front in natural units, or None where it is unknown."""
+        return None
+
+    def test_scores(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        """Scores of final-front genomes on held-out test data (columns added to front.csv)."""
+        return {}
+
+    # -- derived, shared by every problem ----------------------------------------------------
+    @property
+    def n_obj(self) -> int:
+        return len(self.objectives)
+
+    @property
+    def objective_names(self) -> list[str]:
+        return [o.name for o in self.objectives]
+
+    @property
+    def cheap_mask(self) -> np.ndarray:
+        return np.array([o.cheap for o in self.objectives], dtype=bool)
+
+    @property
+    def sign(self) -> np.ndarray:
+        """+1 for minimised, -1 for maximised objectives."""
+        return np.array([1.0 if o.direction == "min" else -1.0 for o in self.objectives])
+
+    def fingerprint(self) -> str:
+        cls = type(self)
+        return stable_hash(
+            {"class": f"{cls.__module__}.{cls.__qualname__}", "revision": self.revision,
+             "config": self.config()}
+        )
+
+    def to_min(self, F: np.ndarray) -> np.ndarray:
+        """Objectives in minimisation form (maximised ones negated)."""
+        return np.asarray(F, dtype=float) * self.sign
+
+    def normalise(self, F_min: np.ndarray) -> np.ndarray:
+        """Minimisation-form objectives scaled so that ideal -> 0 and nadir -> 1."""
+        lo, hi = self.to_min(self.ideal), self.to_min(self.nadir)
+        return (np.asarray(F_min, dtype=float) - lo) / (hi - lo)
+
+    @property
+    def ref_point(self) -> np.ndarray:
+        return np.full(self.n_obj, self.ref_point_normalised)
+
+    def check_genome(self, X: Any) -> np.ndarray:
+        """Return X as a 2-D array of the right dtype, or raise GenomeError saying what is wrong."""
+        X = np.asarray(X)
+        if X.ndim == 1:
+            X = X[None, :]
+        if X.ndim != 2 or X.shape[1] != self.n_var:
+            raise GenomeError(
+                f"genome has {X.shape[-1] if X.ndim else 0} genes but problem {self.name!r} "
+                f"expects {self.n_var}; pass one value per variable"
+            )
+        if self.var_type == "int":
+            if not np.issubdtype(X.dtype, np.integer):
+                rounded = np.rint(X)
+                if not np.all(rounded == X):
+                    raise GenomeError(
+                        f"problem {self.name!r} has integer genes but got non-integer values; "
+                        "round or repair genomes before evaluating"
+                    )
+                X = rounded
+            X = X.astype(np.int64)
+        else:
+            X = X.astype(np.float64)
+        bad = (X < self.xl) | (X > self.xu)
+        if bad.any():
+            row, col = np.argwhere(bad)[0]
+            raise GenomeError(
+                f"gene x{col} = {X[row, col]} is outside [{self.xl[col]}, {self.xu[col]}] "
+                f"for problem {self.name!r}; clip or repair genomes to the bounds"
+            )
+        return X
+
+    def evaluate(self, X: Any) -> Evaluation:
+        X = self.check_genome(X)
+        ev = self._evaluate(X)
+        ev.F = np.asarray(ev.F, dtype=float).reshape(len(X), self.n_obj)
+        missing = set(self.extra_names) - set(ev.extras)
+        if missing:
+            raise RuntimeError(f"problem {self.name!r} did not return extras {sorted(missing)}")
+        return ev
+
+    def evaluate_cheap(self, X: Any) -> np.ndarray:
+        """The cheap objectives only (columns where `cheap_mask`), natural units."""
+        return np.asarray(self._evaluate_cheap(self.check_genome(X)), dtype=float)
+
+    def describe(self) -> dict[str, Any]:
+        """What run.json records about the problem."""
+        return {
+            "name": self.name,
+            "fingerprint": self.fingerprint(),
+            "n_var": self.n_var,
+            "var_type": self.var_type,
+            "xl": self.xl.tolist(),
+            "xu": self.xu.tolist(),
+            "objectives": [asdict(o) for o in self.objectives],
+            "extras": list(self.extra_names),
+            "ideal": np.asarray(self.ideal, dtype=float).tolist(),
+            "nadir": np.asarray(self.nadir, dtype=float).tolist(),
+            "ref_point_normalised": self.ref_point.tolist(),
+            "has_true_front": self.true_front() is not None,
+        }

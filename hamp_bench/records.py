@@ -1,0 +1,118 @@
+"""The run record: evaluations.csv, front.csv and run.json (contract in docs/records.md).
+
+Every file is replaced atomically (write a temporary file, then rename), so a run killed at any
+moment leaves complete files. evaluations.csv is rewritten from memory at most every
+`flush_every_s` seconds and at the end: on disk it is always a complete CSV of a prefix of the
+run's evaluations, at most that many seconds behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+RECORD_VERSION = 1
+EVALUATIONS = "evaluations.csv"
+FRONT = "front.csv"
+RUN_JSON = "run.json"
+#: columns that may differ between two runs of the same config and seed
+TIMING_COLUMNS = ("cached", "wall_s")
+_VERSIONED = ("hamp-bench", "numpy", "pymoo", "Platypus-Opt", "hydra-core", "omegaconf",
+              "pandas", "scipy", "moocore", "scikit-learn", "torch", "onnxruntime")
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def evaluation_columns(var_names: list[str], objective_names: list[str],
+                       extra_names: list[str]) -> list[str]:
+    return ["eval_id", "batch", *var_names, *objective_names, *TIMING_COLUMNS, *extra_names]
+
+
+def _cell(v: Any) -> str:
+    # repr of a Python float is the shortest string that round-trips exactly
+    return repr(v) if isinstance(v, float) else str(v)
+
+
+class EvaluationLog:
+    """evaluations.csv, kept in memory as rendered lines and flushed atomically."""
+
+    def __init__(self, path: Path, columns: list[str], flush_every_s: float = 1.0):
+        self.path = path
+        self.header = ",".join(columns)
+        self.lines: list[str] = []
+        self.flush_every_s = flush_every_s
+        self._last_flush = -float("inf")
+        self.flush()
+
+    def append(self, eval_ids: np.ndarray, batch: int, X: np.ndarray, F: np.ndarray,
+               cached: np.ndarray, wall_s: np.ndarray, extras: list[np.ndarray]) -> None:
+        columns = [eval_ids, np.full(len(eval_ids), batch), *X.T, *F.T, cached, wall_s, *extras]
+        rows = zip(*(np.asarray(c).tolist() for c in columns))
+        self.lines.extend(",".join(map(_cell, row)) for row in rows)
+        if time.monotonic() - self._last_flush >= self.flush_every_s:
+            self.flush()
+
+    def flush(self) -> None:
+        atomic_write_text(self.path, "\n".join([self.header, *self.lines]) + "\n")
+        self._last_flush = time.monotonic()
+
+    def write_subset(self, path: Path, ids: np.ndarray, extra: dict[str, np.ndarray]) -> None:
+        """Write the rows `ids` (with extra columns appended) to another CSV, e.g. front.csv."""
+        header = ",".join([self.header, *extra]) if extra else self.header
+        cols = [np.asarray(v).tolist() for v in extra.values()]
+        rows = []
+        for j, i in enumerate(np.asarray(ids).tolist()):
+            rows.append(",".join([self.lines[i], *(_cell(c[j]) for c in cols)]))
+        atomic_write_text(path, "\n".join([header, *rows]) + "\n")
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for dist in _VERSIONED:
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            pass
+    return versions
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class RunJson:
+    """run.json: written when the run starts (status running) and again when it ends."""
+
+    def __init__(self, path: Path, content: dict[str, Any]):
+        self.path = path
+        self.content = {"record_version": RECORD_VERSION, "status": "running", **content,
+                        "started_at": now_iso(), "versions": package_versions(),
+                        "host": {"node": platform.node(), "platform": platform.platform(),
+                                 "cpus": os.cpu_count()}}
+        self.write()
+
+    def update(self, **fields: Any) -> None:
+        self.content.update(fields)
+        self.write()
+
+    def write(self) -> None:
+        atomic_write_text(self.path, json.dumps(self.content, indent=2, default=_json_default) + "\n")
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, (np.ndarray, np.generic)):
+        return obj.tolist()
+    return str(obj)

@@ -1,0 +1,122 @@
+"""One run: build problem and algorithm from a config, run them through the evaluator, and
+leave a complete run record whatever happens (completed, interrupted or failed).
+
+Independent of Hydra's entry point, so it is also the Python API:
+`run_experiment(cfg, run_dir)` with a composed config.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hydra.utils import get_class
+from omegaconf import DictConfig, OmegaConf
+
+from hamp_bench.algorithms.base import Algorithm
+from hamp_bench.cache import EvaluationCache
+from hamp_bench.errors import BudgetExhausted, ConfigError, RunInterrupted
+from hamp_bench.evaluator import Evaluator
+from hamp_bench.problem import Problem
+from hamp_bench.progress import Progress
+from hamp_bench.signals import signals_deferred, sigterm_raises
+from hamp_bench.records import (EVALUATIONS, FRONT, RUN_JSON, EvaluationLog, RunJson,
+                                evaluation_columns, now_iso)
+
+
+@dataclass
+class RunOutcome:
+    run_dir: Path
+    status: str
+    evaluator: Evaluator
+    algorithm: Algorithm
+    problem: Problem
+
+
+def build(section: DictConfig, group: str) -> Any:
+    """Instantiate `<group>` from its config: `_target_` names the class, the rest are kwargs."""
+    params = OmegaConf.to_container(section, resolve=True)
+    target = params.pop("_target_", None)
+    try:
+        cls = get_class(target)
+    except Exception as e:  # hydra raises ImportError or ValueError depending on the cause
+        raise ConfigError(f"{group}._target_={target!r} cannot be imported: {e}") from e
+    try:
+        return cls(**params)
+    except TypeError as e:
+        raise ConfigError(f"{group} config does not match {target}: {e}") from e
+
+
+def open_cache(cfg: DictConfig, problem: Problem) -> EvaluationCache | None:
+    enabled = problem.cache_by_default if cfg.cache.enabled is None else cfg.cache.enabled
+    return EvaluationCache(cfg.cache.dir) if enabled else None
+
+
+def run_experiment(cfg: DictConfig, run_dir: Path, overrides: list[str] | None = None) -> RunOutcome:
+    """Run one (problem, algorithm, seed, budget) cell and write its record into run_dir."""
+    if cfg.budget < 1:
+        raise ConfigError(f"budget must be at least 1 true evaluation, got {cfg.budget}")
+    problem: Problem = build(cfg.problem, "problem")
+    algorithm: Algorithm = build(cfg.algorithm, "algorithm")
+    cache = open_cache(cfg, problem)
+    run_dir.mkdir(parents=True, exist_ok=True)
+
+    run_json = RunJson(run_dir / RUN_JSON, {
+        "problem": problem.describe(),
+        "algorithm": algorithm.name,
+        "seed": int(cfg.seed),
+        "budget": int(cfg.budget),
+        "config": OmegaConf.to_container(cfg, resolve=True, enum_to_str=True),
+        "overrides": list(overrides or []),
+    })
+    var_names = [f"x{i}" for i in range(problem.n_var)]
+    log = EvaluationLog(run_dir / EVALUATIONS,
+                        evaluation_columns(var_names, problem.objective_names,
+                                           list(problem.extra_names)),
+                        flush_every_s=cfg.record.flush_every_s)
+    mode = cfg.progress.mode
+    progress = Progress(cfg.budget, mode=getattr(mode, "value", mode),
+                        log_every_s=cfg.progress.log_every_s,
+                        desc=f"{algorithm.name} on {problem.name} (seed {cfg.seed})")
+    evaluator = Evaluator(problem, cfg.budget, log=log, cache=cache, progress=progress)
+
+    status, error, pending = "completed", None, None
+    start = time.perf_counter()
+    with sigterm_raises():
+        try:
+            algorithm.run(evaluator, int(cfg.seed))
+        except BudgetExhausted:
+            pass
+        except (KeyboardInterrupt, RunInterrupted) as e:
+            status, error, pending = "interrupted", repr(e), e
+        except Exception as e:
+            status, pending = "failed", e
+            error = "".join(traceback.format_exception(e))
+        finally:
+            with signals_deferred():
+                _finish(run_dir, run_json, log, evaluator, progress, cache, status, error,
+                        time.perf_counter() - start)
+    if pending is not None:
+        raise pending
+    return RunOutcome(run_dir, status, evaluator, algorithm, problem)
+
+
+def _finish(run_dir: Path, run_json: RunJson, log: EvaluationLog, evaluator: Evaluator,
+            progress: Progress, cache: EvaluationCache | None, status: str, error: str | None,
+            wall_s: float) -> None:
+    """Write the final record; runs even after Ctrl-C so the partial record stays valid."""
+    progress.close(evaluator.used, len(evaluator.front))
+    log.flush()
+    test = {}
+    if status == "completed" and len(evaluator.front):
+        test = evaluator.problem.test_scores(evaluator.problem.check_genome(evaluator.front.X))
+    log.write_subset(run_dir / FRONT, evaluator.front.ids, test)
+    if cache is not None:
+        cache.close()
+    run_json.update(status=status, error=error, budget_used=evaluator.used,
+                    cache_hits=evaluator.cache_hits, front_size=len(evaluator.front),
+                    wall_s=wall_s, finished_at=now_iso())
+

@@ -1,0 +1,1 @@
+"""What is optimised: benchmark functions with known fronts (and, later, pruning problems)."""

@@ -1,0 +1,72 @@
+"""Benchmark functions with known Pareto fronts, taken from pymoo, to validate the engine and
+the algorithms: ZDT1-3 (2 objectives, real genes) and DTLZ2 (3 objectives by default)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import numpy as np
+from pymoo.problems import get_problem
+from pymoo.util.ref_dirs import get_reference_directions
+
+from hamp_bench.errors import ConfigError
+from hamp_bench.problem import Evaluation, Objective, Problem
+
+FUNCTIONS = ("zdt1", "zdt2", "zdt3", "dtlz2")
+
+
+@dataclass
+class BenchmarkConfig:
+    """Schema of `problem=zdt1|zdt2|zdt3|dtlz2`."""
+
+    _target_: str = "hamp_bench.problems.benchmarks.PymooBenchmark"
+    name: str = "zdt1"
+    function: str = "zdt1"
+    n_var: Optional[int] = None  # None: pymoo's default (30 for ZDT, n_obj + 9 for DTLZ2)
+    n_obj: Optional[int] = None  # DTLZ only; None: 3
+
+
+class PymooBenchmark(Problem):
+    def __init__(self, name: str, function: str, n_var: int | None = None,
+                 n_obj: int | None = None):
+        if function not in FUNCTIONS:
+            raise ConfigError(f"problem.function={function!r} is unknown; choose one of {FUNCTIONS}")
+        kwargs: dict[str, Any] = {}
+        if n_var is not None:
+            if n_var < 2:
+                raise ConfigError(f"problem.n_var must be at least 2, got {n_var}")
+            kwargs["n_var"] = n_var
+        if function.startswith("dtlz"):
+            n_obj = 3 if n_obj is None else n_obj
+            if n_obj < 2 or (n_var is not None and n_var < n_obj):
+                raise ConfigError(f"problem.n_obj={n_obj} needs 2 <= n_obj <= n_var")
+            kwargs["n_obj"] = n_obj
+        elif n_obj not in (None, 2):
+            raise ConfigError(f"{function} has 2 objectives; drop problem.n_obj={n_obj}")
+        self.name, self.function = name, function
+        self._pymoo = get_problem(function, **kwargs)
+        self.n_var = self._pymoo.n_var
+        self.var_type = "real"
+        self.xl = np.asarray(self._pymoo.xl, dtype=float)
+        self.xu = np.asarray(self._pymoo.xu, dtype=float)
+        self.objectives = tuple(Objective(f"f{i + 1}") for i in range(self._pymoo.n_obj))
+        self._front = self._compute_front()
+        self.ideal, self.nadir = self._front.min(axis=0), self._front.max(axis=0)
+
+    def config(self) -> dict[str, Any]:
+        return {"function": self.function, "n_var": self.n_var, "n_obj": self.n_obj}
+
+    def _evaluate(self, X: np.ndarray) -> Evaluation:
+        return Evaluation(self._pymoo.evaluate(X, return_values_of=["F"]))
+
+    def _compute_front(self) -> np.ndarray:
+        if self.function.startswith("dtlz"):
+            partitions = {2: 500, 3: 30}.get(self._pymoo.n_obj, 8)
+            dirs = get_reference_directions("das-dennis", self._pymoo.n_obj, n_partitions=partitions)
+            return np.asarray(self._pymoo.pareto_front(dirs))
+        # positional: ZDT3 names the point count differently from ZDT1/2
+        return np.asarray(self._pymoo.pareto_front(1000))
+
+    def true_front(self) -> np.ndarray:
+        return self._front

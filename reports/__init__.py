@@ -1,0 +1,1 @@
+"""Turning run records into tables and figures (the analysis issue fills this in)."""

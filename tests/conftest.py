@@ -1,0 +1,46 @@
+"""Shared helpers: compose configs in-process, run cells, and call the CLI as a user would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hydra import compose, initialize_config_module
+
+from hamp_bench.config import register_configs
+from hamp_bench.runner import run_experiment
+
+register_configs()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory, monkeypatch):
+    """Never touch the user's cache: each test session gets its own."""
+    monkeypatch.setenv("HAMP_BENCH_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
+def make_config(*overrides: str):
+    with initialize_config_module(config_module="hamp_bench.conf", version_base="1.3"):
+        return compose(config_name="config", overrides=["progress.mode=off", *overrides])
+
+
+def run_cell(run_dir: Path, *overrides: str):
+    """Run one cell in-process and return its RunOutcome."""
+    return run_experiment(make_config(*overrides), run_dir)
+
+
+def read_evaluations(run_dir: Path) -> pd.DataFrame:
+    return pd.read_csv(run_dir / "evaluations.csv")
+
+
+def cli(*args: str, cwd: Path, timeout: float = 120, env: dict | None = None,
+        **popen) -> subprocess.CompletedProcess:
+    """`python -m hamp_bench ARGS` in a fresh interpreter, from `cwd`."""
+    full_env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "hamp_bench", *args], cwd=cwd, env=full_env,
+                          capture_output=True, text=True, timeout=timeout, **popen)
