@@ -46,6 +46,14 @@ def _cell(v: Any) -> str:
     return repr(v) if isinstance(v, float) else str(v)
 
 
+def _render_rows(block: np.ndarray) -> list[str]:
+    """CSV cells of a 2-D block, one string per row, in one C-level repr of the nested list
+    (the same shortest round-trip float formatting as repr(), without a Python call per cell)."""
+    if block.shape[1] == 0:
+        return [""] * len(block)
+    return repr(block.tolist())[2:-2].replace(", ", ",").split("],[")
+
+
 class EvaluationLog:
     """evaluations.csv, kept in memory as rendered lines and flushed atomically."""
 
@@ -59,9 +67,12 @@ class EvaluationLog:
 
     def append(self, eval_ids: np.ndarray, batch: int, X: np.ndarray, F: np.ndarray,
                cached: np.ndarray, wall_s: np.ndarray, extras: list[np.ndarray]) -> None:
-        columns = [eval_ids, np.full(len(eval_ids), batch), *X.T, *F.T, cached, wall_s, *extras]
-        rows = zip(*(np.asarray(c).tolist() for c in columns))
-        self.lines.extend(",".join(map(_cell, row)) for row in rows)
+        n = len(eval_ids)
+        blocks = [np.c_[eval_ids, np.full(n, batch)], X, F, np.asarray(cached, dtype=bool)[:, None],
+                  np.asarray(wall_s, dtype=float)[:, None]]
+        if extras:
+            blocks.append(np.column_stack([np.asarray(e) for e in extras]))
+        self.lines.extend(map(",".join, zip(*(_render_rows(b) for b in blocks))))
         if time.monotonic() - self._last_flush >= self.flush_every_s:
             self.flush()
 

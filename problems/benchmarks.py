@@ -11,6 +11,7 @@ from pymoo.problems import get_problem
 from pymoo.util.ref_dirs import get_reference_directions
 
 from hamp_bench.errors import ConfigError
+from hamp_bench.pareto import nondominated_mask
 from hamp_bench.problem import Evaluation, Objective, Problem
 
 FUNCTIONS = ("zdt1", "zdt2", "zdt3", "dtlz2")
@@ -51,7 +52,9 @@ class PymooBenchmark(Problem):
         self.xl = np.asarray(self._pymoo.xl, dtype=float)
         self.xu = np.asarray(self._pymoo.xu, dtype=float)
         self.objectives = tuple(Objective(f"f{i + 1}") for i in range(self._pymoo.n_obj))
-        self._front = self._compute_front()
+        front = self._compute_front()
+        # pymoo's sampled ZDT3 front keeps a few dominated points at its segments' edges
+        self._front = front[nondominated_mask(front)]
         self.ideal, self.nadir = self._front.min(axis=0), self._front.max(axis=0)
 
     def config(self) -> dict[str, Any]:
