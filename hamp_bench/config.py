@@ -16,10 +16,15 @@ from omegaconf import MISSING
 from hamp_bench.algorithms.nsga2 import NSGA2Config
 from hamp_bench.algorithms.random_search import RandomSearchConfig
 from hamp_bench.problems.benchmarks import BenchmarkConfig
+from hamp_bench.problems.configs import (DatasetConfig, HardwareConfig, NetworkConfig,
+                                         PruningProblemConfig)
 
 SCHEMAS: dict[str, dict[str, type]] = {
     "algorithm": {"nsga2": NSGA2Config, "random": RandomSearchConfig},
-    "problem": {"benchmark": BenchmarkConfig},
+    "problem": {"benchmark": BenchmarkConfig, "pruning": PruningProblemConfig},
+    "network": {"network": NetworkConfig},
+    "dataset": {"dataset": DatasetConfig},
+    "hardware": {"hardware": HardwareConfig},
 }
 
 
@@ -51,6 +56,9 @@ class ProgressConfig:
 class RunConfig:
     algorithm: Any = MISSING
     problem: Any = MISSING
+    network: Any = None  # set by pruning presets (or network=...)
+    dataset: Any = None
+    hardware: Any = None
     seed: int = 0
     budget: int = 10000  # true evaluations
     cache: CacheConfig = field(default_factory=CacheConfig)

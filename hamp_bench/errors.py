@@ -18,6 +18,10 @@ class GenomeError(UserError):
     """A genome has the wrong length, type or is out of bounds."""
 
 
+class DataError(UserError):
+    """A dataset or checkpoint file is missing, corrupt or does not match."""
+
+
 class RecordError(UserError):
     """A run record on disk is missing, corrupt or of an unknown version."""
 

@@ -1,0 +1,151 @@
+"""The pruning problem: a genome of keep levels, evaluated by pruning a trained network for real.
+
+Objectives (the config picks 2 or 3, in order): `error` (validation top-1 error after pruning
+and the declared fine-tuning; expensive), `latency` (from the hardware profile; cheap) and
+`memory` (MB at the profile's precision, analytic; cheap). Params and MACs are recorded as
+extras. Evaluation is deterministic per genome: fine-tuning draws its seed from the genome.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hamp_bench.errors import ConfigError
+from hamp_bench.hashing import genome_key
+from hamp_bench.problem import Evaluation, Objective, Problem
+from hamp_bench.problems.base_models import obtain_base_model
+from hamp_bench.problems.configs import FidelityConfig, PretrainConfig
+from hamp_bench.problems.costs import CostModel, trace_layers
+from hamp_bench.problems.datasets import load_dataset
+from hamp_bench.problems.hardware import build_profile
+from hamp_bench.problems.networks import build_network
+from hamp_bench.problems.pruning import (channel_ranking, group_sizes, keep_counts, kept_channels,
+                                         prune)
+from hamp_bench.problems.training import SGDRecipe, error_rate, sgd_train
+
+OBJECTIVES = ("error", "latency", "memory")
+
+
+class PruningProblem(Problem):
+    cache_by_default = True
+    extra_names = ("params", "macs")
+
+    def __init__(self, name: str, network: dict, dataset: dict, hardware: dict,
+                 objectives: list[str], levels: int = 16, round_to: int = 1,
+                 criterion: str = "l1", criterion_seed: int = 0, fidelity: dict | None = None,
+                 pretrain: dict | None = None, model_dir: str = "~/.cache/hamp_bench",
+                 device: str = "cpu", progress: bool = True, _target_: str | None = None):
+        self.name = name
+        self.network_cfg = dict(network)
+        self.dataset_cfg = dict(dataset)
+        self.levels, self.round_to = levels, round_to
+        self.criterion, self.criterion_seed = criterion, criterion_seed
+        self.fidelity = FidelityConfig(**(fidelity or {}))
+        self.pretrain = PretrainConfig(**(pretrain or {}))
+        self.device = device
+        self._check(objectives)
+        self.objective_keys = list(objectives)
+
+        self.profile = build_profile(hardware)
+        self.data = load_dataset(self.dataset_cfg)
+        make_net = lambda: build_network(  # noqa: E731
+            self.network_cfg["name"], self.data.channels, self.data.num_classes,
+            self.data.image_size, self.network_cfg.get("width", 1.0))
+        make_net()  # fail on a bad network config before any training
+        self.base, self.base_meta = obtain_base_model(
+            make_net, self.network_cfg, self.data, self.dataset_cfg, self.pretrain,
+            Path(model_dir), device=device, progress=progress)
+        self.rankings = channel_ranking(self.base, criterion, criterion_seed)
+        self.costs = CostModel(trace_layers(self.base), len(self.base.channel_groups))
+        self.sizes = group_sizes(self.base.channel_groups)
+
+        self.n_var = len(self.sizes)
+        self.var_type = "int"
+        self.xl = np.ones(self.n_var, dtype=np.int64)
+        self.xu = np.full(self.n_var, levels, dtype=np.int64)
+        by_key = {
+            "error": Objective("error", unit="validation top-1 error rate"),
+            "latency": self.profile.objective,
+            "memory": Objective("memory_mb", unit=f"MB ({self.profile.cfg.precision})", cheap=True),
+        }
+        self.objectives = tuple(by_key[k] for k in self.objective_keys)
+        smallest, full = self._cheap(np.vstack([self.xl, self.xu]))
+        chance_error = 1 - 1 / self.data.num_classes
+        self.ideal = np.array([0.0 if k == "error" else smallest[i]
+                               for i, k in enumerate(self.objective_keys)])
+        self.nadir = np.array([chance_error if k == "error" else full[i]
+                               for i, k in enumerate(self.objective_keys)])
+
+    def _check(self, objectives: list[str]) -> None:
+        if not 2 <= len(objectives) <= 3 or len(set(objectives)) != len(objectives) \
+                or not set(objectives) <= set(OBJECTIVES):
+            raise ConfigError(f"problem.objectives must be 2 or 3 distinct names from {OBJECTIVES}, "
+                              f"got {list(objectives)}")
+        if self.levels < 2:
+            raise ConfigError(f"problem.levels must be at least 2, got {self.levels}")
+        if self.round_to < 1:
+            raise ConfigError(f"problem.round_to must be at least 1, got {self.round_to}")
+        if self.fidelity.finetune_steps < 0 or (self.fidelity.val_size or 1) < 1:
+            raise ConfigError("problem.fidelity: finetune_steps >= 0 and val_size >= 1 (or null) "
+                              f"are required, got {asdict(self.fidelity)}")
+        SGDRecipe(self.fidelity.finetune_steps, self.fidelity.finetune_batch,
+                  self.fidelity.finetune_lr).check("problem.fidelity")
+
+    # -- Problem interface -----------------------------------------------------------------
+    def config(self) -> dict[str, Any]:
+        return {"network": self.network_cfg, "base_model": self.base_meta["key"],
+                "dataset": {k: v for k, v in self.dataset_cfg.items()
+                            if k not in ("data_dir", "download")},
+                "hardware": self.profile.describe(), "objectives": self.objective_keys,
+                "levels": self.levels, "round_to": self.round_to, "criterion": self.criterion,
+                "criterion_seed": self.criterion_seed, "fidelity": asdict(self.fidelity)}
+
+    def keep(self, X: np.ndarray) -> np.ndarray:
+        return keep_counts(X, self.sizes, self.levels, self.round_to)
+
+    def pruned_network(self, genome: np.ndarray):
+        """The physically pruned and fine-tuned network of one genome (deterministic)."""
+        net = prune(self.base, kept_channels(self.rankings, self.keep(genome)[0]))
+        f = self.fidelity
+        if f.finetune_steps:
+            seed = int(genome_key("finetune", np.asarray(genome, dtype=np.int64))[:8], 16)
+            sgd_train(net, self.data.train,
+                      SGDRecipe(f.finetune_steps, f.finetune_batch, f.finetune_lr, seed=seed),
+                      device=self.device)
+        return net.to("cpu").eval()
+
+    def _cheap(self, X: np.ndarray) -> np.ndarray:
+        """Latency and memory columns, in objective order (only those configured)."""
+        keep = self.keep(X)
+        values = {"latency": self.profile.latency(self.costs, keep),
+                  "memory": self.costs.memory_mb(keep, self.profile.bytes_per_value)}
+        cols = [values[k] if k != "error" else np.full(len(keep), np.nan)
+                for k in self.objective_keys]
+        return np.column_stack(cols)
+
+    def _evaluate_cheap(self, X: np.ndarray) -> np.ndarray:
+        return self._cheap(X)[:, self.cheap_mask]
+
+    def _evaluate(self, X: np.ndarray) -> Evaluation:
+        F = self._cheap(X)
+        if "error" in self.objective_keys:
+            col = self.objective_keys.index("error")
+            for i, genome in enumerate(X):
+                F[i, col] = error_rate(self.pruned_network(genome), self.data.val,
+                                       limit=self.fidelity.val_size, device=self.device)
+        keep = self.keep(X)
+        return Evaluation(F, {"params": self.costs.params(keep), "macs": self.costs.macs(keep)})
+
+    def test_scores(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        return {"test_error": np.array([error_rate(self.pruned_network(g), self.data.test,
+                                                   device=self.device) for g in X])}
+
+    def describe(self) -> dict[str, Any]:
+        groups = [{"name": g.name, "channels": g.size} for g in self.base.channel_groups]
+        return {**super().describe(), "data": self.data.describe(),
+                "hardware": self.profile.describe(), "fidelity": asdict(self.fidelity),
+                "genes": groups, "base_model": self.base_meta}

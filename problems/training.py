@@ -1,0 +1,102 @@
+"""Training, fine-tuning and error measurement on in-memory splits (CPU or CUDA).
+
+Every random choice (batch order, crops, flips) comes from a seeded generator, so a given
+(network, data, recipe, seed) trains to the same weights on the same machine.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm import tqdm
+
+from hamp_bench.errors import ConfigError
+from hamp_bench.problems.datasets import Split
+
+
+@dataclass
+class Augment:
+    crop: int = 0  # random-crop padding
+    hflip: bool = False
+
+
+@dataclass
+class SGDRecipe:
+    steps: int
+    batch_size: int = 128
+    lr: float = 0.05
+    momentum: float = 0.9
+    weight_decay: float = 5e-4
+    schedule: str = "cosine"  # or "constant"
+    seed: int = 0
+
+    def check(self, prefix: str) -> None:
+        if self.batch_size < 1 or self.lr <= 0 or self.steps < 0:
+            raise ConfigError(f"{prefix}: batch_size >= 1, lr > 0 and steps >= 0 are required, "
+                              f"got batch_size={self.batch_size}, lr={self.lr}, steps={self.steps}")
+        if self.schedule not in ("cosine", "constant"):
+            raise ConfigError(f"{prefix}.schedule must be cosine or constant, got {self.schedule!r}")
+
+
+def augment(x: torch.Tensor, aug: Augment, gen: torch.Generator) -> torch.Tensor:
+    if aug.hflip:
+        flip = torch.rand(len(x), generator=gen) < 0.5
+        x = torch.where(flip[:, None, None, None], x.flip(-1), x)
+    if aug.crop:
+        p, size = aug.crop, x.shape[-1]
+        padded = F.pad(x, (p, p, p, p))
+        dx = torch.randint(0, 2 * p + 1, (len(x),), generator=gen).tolist()
+        dy = torch.randint(0, 2 * p + 1, (len(x),), generator=gen).tolist()
+        x = torch.stack([padded[i, :, b:b + size, a:a + size] for i, (a, b) in enumerate(zip(dx, dy))])
+    return x
+
+
+def sgd_train(model: nn.Module, data: Split, recipe: SGDRecipe, aug: Augment | None = None,
+              device: str = "cpu", desc: str | None = None) -> None:
+    """`recipe.steps` SGD steps over reshuffled epochs of `data` (model trained in place)."""
+    if recipe.steps == 0:
+        return
+    gen = torch.Generator().manual_seed(recipe.seed)
+    model.to(device).train()
+    opt = torch.optim.SGD(model.parameters(), lr=recipe.lr, momentum=recipe.momentum,
+                          weight_decay=recipe.weight_decay, nesterov=recipe.momentum > 0)
+    lr_at = (lambda s: recipe.lr * 0.5 * (1 + math.cos(math.pi * s / recipe.steps))) \
+        if recipe.schedule == "cosine" else (lambda s: recipe.lr)
+    order = torch.empty(0, dtype=torch.long)
+    bar = tqdm(total=recipe.steps, desc=desc, unit="step", disable=desc is None or None)
+    for step in range(recipe.steps):
+        if len(order) < recipe.batch_size:
+            order = torch.cat([order, torch.randperm(len(data), generator=gen)])
+        idx, order = order[: recipe.batch_size], order[recipe.batch_size:]
+        x = data.x[idx]
+        if aug is not None:
+            x = augment(x, aug, gen)
+        for group in opt.param_groups:
+            group["lr"] = lr_at(step)
+        loss = F.cross_entropy(model(x.to(device)), data.y[idx].to(device))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        bar.update()
+        if step % 20 == 0:
+            bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)
+    bar.close()
+    model.eval()
+
+
+@torch.no_grad()
+def error_rate(model: nn.Module, data: Split, limit: int | None = None, batch_size: int = 256,
+               device: str = "cpu") -> float:
+    """Top-1 error on the first `limit` samples of `data` (all when None)."""
+    model.to(device).eval()
+    n = len(data) if limit is None else min(limit, len(data))
+    wrong = 0
+    for start in range(0, n, batch_size):
+        stop = min(start + batch_size, n)
+        pred = model(data.x[start:stop].to(device)).argmax(1).cpu()
+        wrong += int((pred != data.y[start:stop]).sum())
+    return wrong / n
