@@ -14,11 +14,11 @@ from hamp_bench.evaluator import Evaluator
 
 @dataclass
 class NSGA2Config(AlgorithmConfig):
-    """Defaults are pymoo's: SBX(prob=0.9, eta=15), PM(prob=0.9, eta=20)."""
+    """Operators default to pymoo's: SBX(prob=0.9, eta=15), PM(prob=0.9, eta=20)."""
 
     _target_: str = "hamp_bench.algorithms.nsga2.NSGA2"
     name: str = "nsga2"
-    pop_size: int = 100
+    pop_size: Optional[int] = None  # None: sized from the budget (see auto_pop_size)
     n_offsprings: Optional[int] = None  # None: pop_size
     crossover_prob: float = 0.9
     crossover_eta: float = 15.0
@@ -27,13 +27,21 @@ class NSGA2Config(AlgorithmConfig):
     eliminate_duplicates: bool = True
 
 
+def auto_pop_size(budget: int) -> int:
+    """Our default: pymoo's 100 once the budget allows 10 generations of it, else budget // 10
+    (at least 10), so that small pruning budgets still get about 10 generations."""
+    return min(100, max(10, budget // 10))
+
+
 class NSGA2(Algorithm):
-    def __init__(self, name: str = "nsga2", pop_size: int = 100, n_offsprings: int | None = None,
+    def __init__(self, name: str = "nsga2", pop_size: int | None = 100,
+                 n_offsprings: int | None = None,
                  crossover_prob: float = 0.9, crossover_eta: float = 15.0,
                  mutation_prob: float = 0.9, mutation_eta: float = 20.0,
                  eliminate_duplicates: bool = True):
         super().__init__(name)
-        self.require(pop_size >= 2, "pop_size", f"must be at least 2, got {pop_size}")
+        self.require(pop_size is None or pop_size >= 2, "pop_size",
+                     f"must be at least 2 (or null for a budget-sized population), got {pop_size}")
         self.require(n_offsprings is None or n_offsprings >= 1, "n_offsprings",
                      f"must be at least 1 (or null for pop_size), got {n_offsprings}")
         for key, value in (("crossover_prob", crossover_prob), ("mutation_prob", mutation_prob)):
@@ -48,7 +56,8 @@ class NSGA2(Algorithm):
 
     def run(self, evaluator: Evaluator, seed: int) -> None:
         algorithm = PymooNSGA2(
-            pop_size=self.pop_size, n_offsprings=self.n_offsprings,
+            pop_size=self.pop_size or auto_pop_size(evaluator.budget),
+            n_offsprings=self.n_offsprings,
             eliminate_duplicates=self.eliminate_duplicates,
             **variation_operators(evaluator.problem.var_type, **self.operators),
         )

@@ -59,8 +59,8 @@ def run_experiment(cfg: DictConfig, run_dir: Path, overrides: list[str] | None =
     """Run one (problem, algorithm, seed, budget) cell and write its record into run_dir."""
     if cfg.budget < 1:
         raise ConfigError(f"budget must be at least 1 true evaluation, got {cfg.budget}")
+    algorithm: Algorithm = build(cfg.algorithm, "algorithm")  # cheap: validate it first
     problem: Problem = build(cfg.problem, "problem")
-    algorithm: Algorithm = build(cfg.algorithm, "algorithm")
     cache = open_cache(cfg, problem)
     run_dir.mkdir(parents=True, exist_ok=True)
 

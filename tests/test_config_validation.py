@@ -23,7 +23,10 @@ def test_bad_key_or_type_names_the_key(tmp_path, override, names):
 
 @pytest.mark.parametrize("group, available", [
     ("algorithm", ["nsga2", "random"]),
-    ("problem", ["zdt1", "zdt2", "zdt3", "dtlz2"]),
+    ("problem", ["zdt1", "zdt2", "zdt3", "dtlz2", "vgg16_jetson", "resnet20_jetson",
+                 "resnet56_jetson", "mobilenetv2_jetson", "vgg16_digits"]),
+    ("dataset", ["cifar10", "fashion_mnist", "digits", "synthetic"]),
+    ("network", ["vgg16", "resnet20", "resnet56", "mobilenetv2", "tiny"]),
 ])
 def test_unknown_choice_lists_available_ones(tmp_path, group, available):
     r = cli(f"{group}=nope", cwd=tmp_path)
@@ -38,7 +41,9 @@ def test_unknown_choice_lists_available_ones(tmp_path, group, available):
     ("algorithm.pop_size=1", "algorithm.pop_size must be at least 2"),
     ("budget=0", "budget must be at least 1"),
     ("algorithm=random algorithm.batch_size=0", "algorithm.batch_size must be at least 1"),
-    ("problem.n_var=1", "problem.n_var must be at least 2"),
+    ("problem=zdt1 problem.n_var=1", "problem.n_var must be at least 2"),
+    ("problem=tiny_synthetic problem.objectives=[error]", "problem.objectives must be 2 or 3"),
+    ("problem=tiny_synthetic network.name=alexnet", "network.name='alexnet' is unknown"),
 ])
 def test_out_of_range_values_fail_before_work(tmp_path, override, message):
     r = cli(*override.split(), cwd=tmp_path)
@@ -57,7 +62,7 @@ def test_full_error_env_shows_traceback(tmp_path):
 def test_cfg_job_prints_resolved_config(tmp_path):
     r = cli("--cfg", "job", "algorithm=nsga2", "problem=zdt1", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert "pop_size: 100" in r.stdout and "function: zdt1" in r.stdout
+    assert "pop_size: null" in r.stdout and "function: zdt1" in r.stdout
     assert not list(tmp_path.rglob("run.json"))
 
 

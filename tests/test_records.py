@@ -24,7 +24,7 @@ def test_record_contract(tmp_path):
                                 + ["f1", "f2", "cached", "wall_s"])
     assert ev["eval_id"].tolist() == list(range(400))
     assert ev["batch"].tolist() == sorted(ev["batch"])  # one batch per generation
-    assert ev["batch"].nunique() == 4
+    assert ev["batch"].nunique() == 10
 
     front = pd.read_csv(tmp_path / "front.csv")
     assert list(front.columns) == list(ev.columns)
@@ -42,7 +42,7 @@ def test_record_contract(tmp_path):
     assert run["problem"]["ideal"] == pytest.approx([0, 0], abs=1e-9)
     assert run["problem"]["nadir"] == pytest.approx([1, 1], abs=1e-9)
     assert run["problem"]["ref_point_normalised"] == [1.1, 1.1]
-    assert run["config"]["algorithm"]["pop_size"] == 100
+    assert run["config"]["algorithm"]["pop_size"] is None  # budget-sized: 40 here
     assert {"pymoo", "hydra-core", "numpy", "python"} <= set(run["versions"])
     assert run["wall_s"] > 0 and run["front_size"] == len(front)
 

@@ -1,0 +1,154 @@
+"""The pruning problem end to end on a tiny network and synthetic data (seconds)."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from hamp_bench.errors import ConfigError, DataError, GenomeError
+from hamp_bench.evaluator import Evaluator
+from hamp_bench.problems import base_models
+from hamp_bench.problems.pruning_problem import PruningProblem
+from hamp_bench.problems.training import error_rate
+
+from conftest import make_config, read_evaluations, run_cell
+
+TINY = dict(name="tiny_test", network={"name": "tiny", "width": 1.0},
+            dataset={"name": "synthetic", "image_size": 16, "augment_crop": 0,
+                     "augment_hflip": False},
+            hardware={"name": "macs", "precision": "fp32"},
+            objectives=["error", "latency", "memory"], levels=8,
+            fidelity={"finetune_steps": 2, "finetune_batch": 16},
+            pretrain={"epochs": 3, "batch_size": 32, "lr": 0.05}, progress=False)
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("models"))
+
+
+@pytest.fixture(scope="module")
+def problem(model_dir):
+    return PruningProblem(**TINY, model_dir=model_dir)
+
+
+def test_genome_space_and_objectives(problem):
+    assert problem.n_var == 3 and problem.var_type == "int"
+    assert problem.xl.tolist() == [1, 1, 1] and problem.xu.tolist() == [8, 8, 8]
+    assert problem.objective_names == ["error", "macs_M", "memory_mb"]
+    assert problem.cheap_mask.tolist() == [False, True, True]
+    assert problem.describe()["data"]["synthetic"] is True
+    assert problem.base_meta["val_error"] < 0.5  # the base model learned something
+
+
+def test_evaluation_is_deterministic_per_genome(problem, model_dir):
+    X = np.array([[3, 5, 2], [8, 8, 8], [3, 5, 2]])
+    a = problem.evaluate(X)
+    again = PruningProblem(**TINY, model_dir=model_dir).evaluate(X)  # a fresh instance
+    assert np.array_equal(a.F, again.F)
+    assert np.array_equal(a.F[0], a.F[2])
+    assert a.extras["params"][1] == sum(p.numel() for p in problem.base.parameters())
+
+
+def test_all_keep_without_finetuning_is_the_base_model(model_dir):
+    p = PruningProblem(**{**TINY, "fidelity": {"finetune_steps": 0}}, model_dir=model_dir)
+    F = p.evaluate(np.array([[8, 8, 8]])).F[0]
+    assert F[0] == error_rate(p.base, p.data.val)
+    assert F[1] == pytest.approx(p.nadir[1]) and F[2] == pytest.approx(p.nadir[2])
+    assert p.ideal.tolist() == pytest.approx([0.0, *p._cheap(np.array([[1, 1, 1]]))[0, 1:]])
+
+
+def test_cheap_objectives_match_and_cost_no_budget(problem):
+    X = np.array([[1, 2, 3], [7, 7, 1]])
+    ev = Evaluator(problem, budget=5)
+    cheap = ev.evaluate_cheap(X)
+    assert ev.used == 0
+    assert np.array_equal(cheap, problem.evaluate(X).F[:, 1:])
+    assert cheap[0, 0] < cheap[1, 0]  # fewer channels, fewer MACs
+
+
+@pytest.mark.parametrize("genome, message", [([1, 2], "expects 3"), ([1, 2, 9], "outside"),
+                                             ([0, 2, 3], "outside"), ([1.5, 2, 3], "integer")])
+def test_bad_genomes(problem, genome, message):
+    with pytest.raises(GenomeError, match=message):
+        problem.evaluate(np.array([genome]))
+
+
+def test_two_objectives_and_bad_objective_lists(model_dir):
+    p = PruningProblem(**{**TINY, "objectives": ["error", "memory"]}, model_dir=model_dir)
+    assert p.objective_names == ["error", "memory_mb"] and p.n_obj == 2
+    with pytest.raises(ConfigError, match="objectives"):
+        PruningProblem(**{**TINY, "objectives": ["error", "speed"]}, model_dir=model_dir)
+
+
+def test_base_model_is_cached_by_content(problem, model_dir):
+    path = problem.base_meta["path"]
+    again = PruningProblem(**TINY, model_dir=model_dir)
+    assert again.base_meta["path"] == path and again.base_meta["train_seconds"] == \
+        problem.base_meta["train_seconds"]  # loaded, not retrained
+    other = PruningProblem(**{**TINY, "pretrain": {**TINY["pretrain"], "seed": 1}},
+                           model_dir=model_dir)
+    assert other.base_meta["path"] != path
+    blob = torch.load(path, weights_only=True)  # loads under the safe loader
+    assert blob["meta"]["network"] == {"name": "tiny", "width": 1.0}
+
+
+def test_corrupt_or_foreign_checkpoints_are_refused(problem, tmp_path, model_dir):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"garbage")
+    with pytest.raises(DataError, match=str(bad)):
+        PruningProblem(**{**TINY, "pretrain": {**TINY["pretrain"], "checkpoint": str(bad)}},
+                       model_dir=model_dir)
+    foreign = {**TINY, "network": {"name": "tiny", "width": 0.5},
+               "pretrain": {**TINY["pretrain"], "checkpoint": problem.base_meta["path"]}}
+    with pytest.raises(DataError, match="trained for network"):
+        PruningProblem(**foreign, model_dir=model_dir)
+
+
+def test_interrupted_pretraining_leaves_no_checkpoint(tmp_path, monkeypatch):
+    def boom(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(base_models, "sgd_train", boom)
+    with pytest.raises(KeyboardInterrupt):
+        PruningProblem(**TINY, model_dir=str(tmp_path))
+    assert not list(tmp_path.rglob("*.pt")) and not list(tmp_path.rglob("*.tmp"))
+
+
+def test_run_rescores_the_front_on_the_test_set(tmp_path):
+    out = run_cell(tmp_path, "problem=tiny_synthetic", "algorithm.pop_size=6", "budget=18",
+                   f"cache.dir={tmp_path / 'cache'}")
+    front = pd.read_csv(tmp_path / "front.csv")
+    ev = read_evaluations(tmp_path)
+    assert "test_error" in front and front["test_error"].between(0, 1).all()
+    assert list(ev.columns[-2:]) == ["params", "macs"] and len(ev) == 18
+    run = json.loads((tmp_path / "run.json").read_text())
+    assert run["problem"]["data"]["synthetic"] is True
+    assert run["problem"]["fidelity"]["finetune_steps"] == 2
+    assert run["config"]["dataset"]["name"] == "synthetic"
+    assert out.evaluator.cache is not None  # pruning problems use the shared cache by default
+
+
+def test_command_line_dataset_and_hardware_reach_the_problem():
+    cfg = make_config("problem=vgg16_jetson")
+    assert cfg.problem.dataset.name == "cifar10" and cfg.problem.network.name == "vgg16"
+    cfg = make_config("problem=vgg16_jetson", "dataset=fashion_mnist")
+    assert cfg.problem.dataset.name == "fashion_mnist"
+    cfg = make_config()  # the offline default
+    assert cfg.problem.name == "vgg16_digits" and cfg.problem.dataset.name == "digits"
+    assert make_config("problem=zdt1").dataset is None
+
+
+@pytest.mark.slow
+def test_pretrain_entry_point(tmp_path):
+    cmd = [sys.executable, "-m", "hamp_bench.pretrain", "problem=tiny_synthetic",
+           f"cache.dir={tmp_path}", f"hydra.run.dir={tmp_path / 'out'}"]
+    first = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    assert "base model:" in first.stdout and list((tmp_path / "models").glob("tiny-synthetic-*.pt"))
+    bad = subprocess.run(cmd[:3] + ["problem=zdt1"], cwd=tmp_path, capture_output=True, text=True)
+    assert bad.returncode == 2 and "no base model" in bad.stderr
