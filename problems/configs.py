@@ -48,6 +48,7 @@ class FidelityConfig:
     finetune_steps: int = 0  # SGD steps on the training split after pruning (0: none)
     finetune_lr: float = 0.01
     finetune_batch: int = 64
+    bn_batches: int = 4  # training batches (of 64) to recompute BN statistics after pruning
 
 
 @dataclass

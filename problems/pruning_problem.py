@@ -1,7 +1,7 @@
 """The pruning problem: a genome of keep levels, evaluated by pruning a trained network for real.
 
-Objectives (the config picks 2 or 3, in order): `error` (validation top-1 error after pruning
-and the declared fine-tuning; expensive), `latency` (from the hardware profile; cheap) and
+Objectives (the config picks 2 or 3, in order): `error` (validation top-1 error after pruning,
+the declared fine-tuning and BN recalibration; expensive), `latency` (from the hardware profile; cheap) and
 `memory` (MB at the profile's precision, analytic; cheap). Params and MACs are recorded as
 extras. Evaluation is deterministic per genome: fine-tuning draws its seed from the genome.
 """
@@ -25,7 +25,7 @@ from hamp_bench.problems.hardware import build_profile
 from hamp_bench.problems.networks import build_network
 from hamp_bench.problems.pruning import (channel_ranking, group_sizes, keep_counts, kept_channels,
                                          prune)
-from hamp_bench.problems.training import SGDRecipe, error_rate, sgd_train
+from hamp_bench.problems.training import SGDRecipe, error_rate, recalibrate_bn, sgd_train
 
 OBJECTIVES = ("error", "latency", "memory")
 
@@ -89,9 +89,10 @@ class PruningProblem(Problem):
             raise ConfigError(f"problem.levels must be at least 2, got {self.levels}")
         if self.round_to < 1:
             raise ConfigError(f"problem.round_to must be at least 1, got {self.round_to}")
-        if self.fidelity.finetune_steps < 0 or (self.fidelity.val_size or 1) < 1:
-            raise ConfigError("problem.fidelity: finetune_steps >= 0 and val_size >= 1 (or null) "
-                              f"are required, got {asdict(self.fidelity)}")
+        f = self.fidelity
+        if f.finetune_steps < 0 or f.bn_batches < 0 or (f.val_size or 1) < 1:
+            raise ConfigError("problem.fidelity: finetune_steps >= 0, bn_batches >= 0 and "
+                              f"val_size >= 1 (or null) are required, got {asdict(f)}")
         SGDRecipe(self.fidelity.finetune_steps, self.fidelity.finetune_batch,
                   self.fidelity.finetune_lr).check("problem.fidelity")
 
@@ -116,6 +117,7 @@ class PruningProblem(Problem):
             sgd_train(net, self.data.train,
                       SGDRecipe(f.finetune_steps, f.finetune_batch, f.finetune_lr, seed=seed),
                       device=self.device)
+        recalibrate_bn(net, self.data.train, f.bn_batches, device=self.device)
         return net.to("cpu").eval()
 
     def _cheap(self, X: np.ndarray) -> np.ndarray:

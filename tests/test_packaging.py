@@ -52,7 +52,7 @@ def test_installed_wheel_runs_from_another_directory(wheel, tmp_path):
     # the installed copy must come first, ahead of any editable install of the checkout
     code = ("import sys; sys.path.insert(0, %r); import hamp_bench; "
             "assert hamp_bench.__file__.startswith(%r), hamp_bench.__file__; "
-            "sys.argv = ['hamp_bench', 'budget=100', 'hydra.run.dir=out']; "
+            "sys.argv = ['hamp_bench', 'problem=zdt1', 'budget=100', 'hydra.run.dir=out']; "
             "from hamp_bench.app import main; main()") % (str(target), str(target))
     r = subprocess.run([sys.executable, "-c", code], cwd=work, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr

@@ -13,7 +13,8 @@ from hamp_bench.errors import ConfigError, DataError, GenomeError
 from hamp_bench.evaluator import Evaluator
 from hamp_bench.problems import base_models
 from hamp_bench.problems.pruning_problem import PruningProblem
-from hamp_bench.problems.training import error_rate
+from hamp_bench.problems.pruning import kept_channels, prune
+from hamp_bench.problems.training import error_rate, recalibrate_bn
 
 from conftest import make_config, read_evaluations, run_cell
 
@@ -55,11 +56,22 @@ def test_evaluation_is_deterministic_per_genome(problem, model_dir):
 
 
 def test_all_keep_without_finetuning_is_the_base_model(model_dir):
-    p = PruningProblem(**{**TINY, "fidelity": {"finetune_steps": 0}}, model_dir=model_dir)
+    p = PruningProblem(**{**TINY, "fidelity": {"finetune_steps": 0, "bn_batches": 0}},
+                       model_dir=model_dir)
     F = p.evaluate(np.array([[8, 8, 8]])).F[0]
     assert F[0] == error_rate(p.base, p.data.val)
     assert F[1] == pytest.approx(p.nadir[1]) and F[2] == pytest.approx(p.nadir[2])
     assert p.ideal.tolist() == pytest.approx([0.0, *p._cheap(np.array([[1, 1, 1]]))[0, 1:]])
+
+
+def test_bn_recalibration_uses_the_statistics_of_its_batches(problem):
+    net = prune(problem.base, kept_channels(problem.rankings, problem.keep(np.array([[4, 4, 4]]))[0]))
+    recalibrate_bn(net, problem.data.train, batches=2, batch_size=32)
+    conv, bn = net.features[0], net.features[1]
+    with torch.no_grad():
+        out = conv(problem.data.train.x[:64])
+    assert torch.allclose(bn.running_mean, out.mean(dim=(0, 2, 3)), atol=1e-5)
+    assert bn.momentum == 0.1 and not net.training
 
 
 def test_cheap_objectives_match_and_cost_no_budget(problem):
