@@ -13,14 +13,19 @@ from typing import Any, Optional
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
 
-from hamp_bench.algorithms.nsga2 import NSGA2Config
+from hamp_bench.algorithms.hamp import HAMPConfig
+from hamp_bench.algorithms.platypus_moeas import EpsMOEAConfig, IBEAConfig, SPEA2Config
+from hamp_bench.algorithms.pymoo_moeas import (AGEMOEAConfig, MOEADConfig, NSGA2Config,
+                                               NSGA3Config, SMSEMOAConfig)
 from hamp_bench.algorithms.random_search import RandomSearchConfig
 from hamp_bench.problems.benchmarks import BenchmarkConfig
 from hamp_bench.problems.configs import (DatasetConfig, HardwareConfig, NetworkConfig,
                                          PruningProblemConfig)
 
 SCHEMAS: dict[str, dict[str, type]] = {
-    "algorithm": {"nsga2": NSGA2Config, "random": RandomSearchConfig},
+    "algorithm": {"hamp": HAMPConfig, "nsga2": NSGA2Config, "nsga3": NSGA3Config, "smsemoa": SMSEMOAConfig,
+                  "moead": MOEADConfig, "agemoea": AGEMOEAConfig, "spea2": SPEA2Config,
+                  "ibea": IBEAConfig, "emoea": EpsMOEAConfig, "random": RandomSearchConfig},
     "problem": {"benchmark": BenchmarkConfig, "pruning": PruningProblemConfig},
     "network": {"network": NetworkConfig},
     "dataset": {"dataset": DatasetConfig},

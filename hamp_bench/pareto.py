@@ -36,6 +36,13 @@ class FrontTracker:
         self.ids = np.empty(0, dtype=np.int64)
 
     def add(self, X: np.ndarray, F: np.ndarray, ids: np.ndarray) -> None:
+        if len(self.F):  # fast path: drop new points that the current front already dominates
+            le = (self.F[None, :, :] <= F[:, None, :]).all(axis=2)
+            lt = (self.F[None, :, :] < F[:, None, :]).any(axis=2)
+            fresh = ~(le & lt).any(axis=1) & ~(self.F[None] == F[:, None]).all(axis=2).any(axis=1)
+            if not fresh.any():
+                return
+            X, F, ids = X[fresh], F[fresh], ids[fresh]
         F = np.vstack([self.F, F])
         keep = nondominated_mask(F)
         self.X = np.vstack([self.X, X])[keep]

@@ -6,6 +6,7 @@ Every random choice (batch order, crops, flips) comes from a seeded generator, s
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 
@@ -16,6 +17,8 @@ from tqdm import tqdm
 
 from hamp_bench.errors import ConfigError
 from hamp_bench.problems.datasets import Split
+
+log = logging.getLogger("hamp_bench")
 
 
 @dataclass
@@ -68,6 +71,7 @@ def sgd_train(model: nn.Module, data: Split, recipe: SGDRecipe, aug: Augment | N
         if recipe.schedule == "cosine" else (lambda s: recipe.lr)
     order = torch.empty(0, dtype=torch.long)
     bar = tqdm(total=recipe.steps, desc=desc, unit="step", disable=desc is None or None)
+    log_every = max(1, recipe.steps // 10) if desc is not None and bar.disable else 0
     for step in range(recipe.steps):
         if len(order) < recipe.batch_size:
             order = torch.cat([order, torch.randperm(len(data), generator=gen)])
@@ -84,6 +88,8 @@ def sgd_train(model: nn.Module, data: Split, recipe: SGDRecipe, aug: Augment | N
         bar.update()
         if step % 20 == 0:
             bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)
+        if log_every and (step + 1) % log_every == 0:  # not a terminal: plain log lines
+            log.info("%s: step %d/%d, loss %.3f", desc, step + 1, recipe.steps, loss.item())
     bar.close()
     model.eval()
 

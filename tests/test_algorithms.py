@@ -6,7 +6,7 @@ from pymoo.algorithms.moo.nsga2 import NSGA2 as PymooNSGA2
 from pymoo.optimize import minimize
 from pymoo.problems import get_problem
 
-from hamp_bench.algorithms.nsga2 import NSGA2
+from hamp_bench.algorithms.pymoo_moeas import NSGA2
 from hamp_bench.algorithms.random_search import RandomSearch
 from hamp_bench.evaluator import Evaluator
 from hamp_bench.pareto import normalised_hypervolume

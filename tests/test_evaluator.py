@@ -60,13 +60,33 @@ def test_bad_genomes_name_the_problem(zdt1, bad, message):
         Evaluator(zdt1, budget=10).evaluate(bad)
 
 
-@pytest.mark.parametrize("algorithm", ["nsga2", "random"])
-@pytest.mark.parametrize("budget", [1, 99, 250, 300])
+ALGORITHMS = ["hamp", "hamp_no_ls", "hamp_fixed_selection", "nsga2", "nsga3", "smsemoa",
+              "moead", "agemoea", "spea2", "ibea", "emoea", "random", "lhs"]
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+@pytest.mark.parametrize("budget", [1, 99, 250])
 def test_every_algorithm_spends_the_budget_exactly(tmp_path, algorithm, budget):
     out = run_cell(tmp_path, f"algorithm={algorithm}", "problem=zdt1", f"budget={budget}")
     assert out.status == "completed"
     assert out.evaluator.used == budget
     assert len(read_evaluations(tmp_path)) == budget
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_every_algorithm_on_integer_pruning_genomes(tmp_path, algorithm):
+    """Integer genes, a real pruning problem, an exact budget, and seeding: same seed, same run."""
+    args = (f"algorithm={algorithm}", "problem=tiny_synthetic", "budget=37", "seed=2",
+            "problem.fidelity.finetune_steps=0", f"cache.dir={tmp_path / 'cache'}",
+            "cache.enabled=false")
+    out = run_cell(tmp_path / "a", *args)
+    run_cell(tmp_path / "b", *args)
+    a, b = read_evaluations(tmp_path / "a"), read_evaluations(tmp_path / "b")
+    assert out.evaluator.used == len(a) == 37
+    genes = a[[f"x{i}" for i in range(3)]]
+    assert genes.dtypes.map(lambda t: t.kind == "i").all() and genes.min().min() >= 1
+    cols = [c for c in a.columns if c not in ("cached", "wall_s")]
+    assert a[cols].equals(b[cols])
 
 
 def test_cache_saves_time_only(tmp_path):

@@ -1,0 +1,128 @@
+"""HAMP: a memetic MOEA with portfolio-based selection and surrogate-assisted local search.
+
+Hong, Li, Liu, Yang and Tang, "Multi-objective evolutionary optimization for hardware-aware
+neural network pruning", Fundamental Research 4(4), 2024. Only the abstract is public: the
+loop below, the operators, the credit assignment and the local search are our design, told
+apart from what the paper states in docs/hamp.md.
+
+One generation: pymoo's genetic variation makes offspring; every `ls_every` generations the
+surrogate-assisted local search adds a few truly evaluated neighbours of the front; the
+selection operator the bandit chose cuts parents + offspring + neighbours back to the
+population size; the bandit is credited with the hypervolume gain of the new population.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+import numpy as np
+from pymoo.algorithms.moo.nsga2 import NSGA2 as PymooNSGA2
+from pymoo.core.population import Population
+
+from hamp_bench.algorithms.base import Algorithm, AlgorithmConfig
+from hamp_bench.algorithms.portfolio import SURVIVALS, UCB1, PortfolioSurvival
+from hamp_bench.algorithms.pymoo_adapter import EvaluatorAsPymooProblem, variation_operators
+from hamp_bench.algorithms.pymoo_moeas import auto_pop_size
+from hamp_bench.algorithms.surrogate_search import SurrogateLocalSearch
+from hamp_bench.errors import BudgetExhausted
+from hamp_bench.evaluator import Evaluator
+from hamp_bench.pareto import nondominated_mask, normalised_hypervolume
+
+
+@dataclass
+class HAMPConfig(AlgorithmConfig):
+    _target_: str = "hamp_bench.algorithms.hamp.HAMP"
+    name: str = "hamp"
+    pop_size: Optional[int] = None  # None: sized from the budget, as for the pymoo MOEAs
+    crossover_prob: float = 0.9
+    crossover_eta: float = 15.0
+    mutation_prob: float = 0.9
+    mutation_eta: float = 20.0
+    portfolio: List[str] = field(default_factory=lambda: list(SURVIVALS))
+    ucb_c: float = 0.5
+    local_search: bool = True
+    ls_every: int = 1  # generations between local-search steps
+    ls_evals: int = 4  # true evaluations per local-search step (at most)
+    ls_candidates: int = 200  # neighbours screened with the surrogate per step
+    ls_max_genes: int = 2
+    ls_max_step: int = 2  # integer genes move by 1..ls_max_step levels
+    ls_real_step: float = 0.05  # real genes move by N(0, ls_real_step * range)
+    ls_max_train: int = 2000  # most recent true evaluations the surrogate learns from
+
+
+class HAMP(Algorithm):
+    def __init__(self, name: str = "hamp", pop_size: int | None = None,
+                 crossover_prob: float = 0.9, crossover_eta: float = 15.0,
+                 mutation_prob: float = 0.9, mutation_eta: float = 20.0,
+                 portfolio: list[str] | None = None, ucb_c: float = 0.5,
+                 local_search: bool = True, ls_every: int = 1, ls_evals: int = 4,
+                 ls_candidates: int = 200, ls_max_genes: int = 2, ls_max_step: int = 2,
+                 ls_real_step: float = 0.05, ls_max_train: int = 2000):
+        super().__init__(name)
+        portfolio = list(SURVIVALS if portfolio is None else portfolio)
+        self.require(pop_size is None or pop_size >= 4, "pop_size",
+                     f"must be at least 4 (or null for a budget-sized population), got {pop_size}")
+        self.require(len(portfolio) >= 1 and set(portfolio) <= set(SURVIVALS), "portfolio",
+                     f"must list operators from {SURVIVALS}, got {portfolio}")
+        self.require(ucb_c >= 0, "ucb_c", f"must be non-negative, got {ucb_c}")
+        for key, value in (("ls_every", ls_every), ("ls_evals", ls_evals),
+                           ("ls_candidates", ls_candidates), ("ls_max_genes", ls_max_genes),
+                           ("ls_max_step", ls_max_step), ("ls_max_train", ls_max_train)):
+            self.require(value >= 1, key, f"must be at least 1, got {value}")
+        self.pop_size, self.portfolio, self.ucb_c = pop_size, portfolio, ucb_c
+        self.operators = dict(crossover_prob=crossover_prob, crossover_eta=crossover_eta,
+                              mutation_prob=mutation_prob, mutation_eta=mutation_eta)
+        self.local_search = SurrogateLocalSearch(ls_candidates, ls_evals, ls_max_genes,
+                                                 ls_max_step, ls_real_step, ls_max_train) \
+            if local_search else None
+        self.ls_every = ls_every
+        self.choices: list[int] = []  # the operator used in each generation (for analysis)
+        self.rewards: list[float] = []
+        self.bandit: UCB1 | None = None
+
+    def run(self, evaluator: Evaluator, seed: int) -> None:
+        p = evaluator.problem
+        rng = np.random.default_rng(seed)
+        survival = PortfolioSurvival(self.portfolio)
+        self.bandit = UCB1(len(self.portfolio), self.ucb_c)
+        ga = PymooNSGA2(pop_size=self.pop_size or auto_pop_size(evaluator.budget),
+                        survival=survival, eliminate_duplicates=True,
+                        **variation_operators(p.var_type, **self.operators))
+        problem = EvaluatorAsPymooProblem(evaluator)
+        ga.setup(problem, seed=seed, verbose=False)
+        seen_X, seen_F = [], []
+
+        def evaluate(pop: Population) -> Population:
+            ga.evaluator.eval(problem, pop)
+            seen_X.append(pop.get("X"))
+            seen_F.append(pop.get("F"))
+            return pop
+
+        try:
+            ga.tell(infills=evaluate(ga.ask()))  # initial population
+            generation = 0
+            while True:
+                generation += 1
+                off = evaluate(ga.ask())
+                if self.local_search is not None and generation % self.ls_every == 0:
+                    picks = self.local_search.propose(evaluator, np.vstack(seen_X),
+                                                      np.vstack(seen_F), rng)
+                    if len(picks):
+                        off = Population.merge(off, evaluate(Population.new(X=picks)))
+                before = self._hv(p, ga.pop.get("F"))
+                arm = self.bandit.choose(rng)
+                survival.current = arm
+                ga.tell(infills=off)
+                reward = self._hv(p, ga.pop.get("F")) - before
+                self.bandit.update(arm, reward)
+                self.choices.append(arm)
+                self.rewards.append(reward)
+        except BudgetExhausted:
+            pass
+
+    @staticmethod
+    def _hv(problem, F: np.ndarray) -> float:
+        F = np.asarray(F, dtype=float)
+        return normalised_hypervolume(problem.normalise(F[nondominated_mask(F)]),
+                                      problem.ref_point)

@@ -1,0 +1,112 @@
+"""HAMP's components do what docs/hamp.md says: the bandit follows credit, the surrogate is
+consulted, and only screened neighbours are truly evaluated."""
+
+import numpy as np
+import pytest
+
+from hamp_bench.algorithms.hamp import HAMP
+from hamp_bench.algorithms.portfolio import UCB1, PortfolioSurvival
+from hamp_bench.algorithms.surrogate_search import SurrogateLocalSearch
+from hamp_bench.errors import ConfigError
+from hamp_bench.evaluator import Evaluator
+from hamp_bench.problems.benchmarks import PymooBenchmark
+
+
+def test_bandit_choice_follows_credit():
+    rng = np.random.default_rng(0)
+    bandit = UCB1(3, c=0.3)
+    picks = []
+    for _ in range(300):
+        arm = bandit.choose(rng)
+        bandit.update(arm, {0: 0.01, 1: 0.2, 2: 0.05}[arm] * rng.uniform(0.5, 1.5))
+        picks.append(arm)
+    counts = np.bincount(picks[100:], minlength=3)
+    assert counts[1] > counts[0] + counts[2]
+    # credit moves: once arm 0 pays best, it takes over
+    for _ in range(600):
+        arm = bandit.choose(rng)
+        bandit.update(arm, {0: 1.0, 1: 0.0, 2: 0.0}[arm])
+        picks.append(arm)
+    assert np.bincount(picks[-200:], minlength=3)[0] > 150
+
+
+def test_portfolio_delegates_to_the_chosen_operator():
+    survival = PortfolioSurvival(["rank_crowding", "hv_contribution"])
+    assert [type(op).__name__ for op in survival.operators] == \
+        ["RankAndCrowding", "LeastHypervolumeContributionSurvival"]
+    with pytest.raises(ConfigError, match="unknown selection operator"):
+        PortfolioSurvival(["magic"])
+
+
+class CountingLS(SurrogateLocalSearch):
+    """Records which genomes local search sent to true evaluation."""
+
+    def __init__(self, *a, **k):
+        super().__init__(*a, **k)
+        self.sent = []
+
+    def propose(self, evaluator, X_seen, F_seen, rng):
+        picks = super().propose(evaluator, X_seen, F_seen, rng)
+        self.sent.extend(map(tuple, np.asarray(picks).tolist()))
+        return picks
+
+
+def test_surrogate_is_consulted_and_only_screened_neighbours_are_evaluated():
+    problem = PymooBenchmark("zdt1", "zdt1", n_var=6)
+    evaluator = Evaluator(problem, budget=600)
+    hamp = HAMP(pop_size=20, ls_evals=3, ls_candidates=50)
+    hamp.local_search = CountingLS(n_candidates=50, n_evals=3)
+    seen = []
+    original = evaluator.evaluate
+
+    def spy(X):
+        seen.append(np.asarray(X))
+        return original(X)
+
+    evaluator.evaluate = spy
+    hamp.run(evaluator, seed=0)
+    stats = hamp.local_search.stats
+    assert stats.surrogate_fits >= 10
+    assert all(proposed <= 3 and proposed <= screened for screened, proposed in stats.history)
+    assert stats.screened > 10 * stats.proposed  # most neighbours never reach the problem
+    evaluated = {tuple(x) for batch in seen for x in batch.tolist()}
+    assert set(hamp.local_search.sent) <= evaluated
+    assert evaluator.used == 600
+    assert len(hamp.choices) == len(hamp.rewards) > 10
+
+
+def test_local_search_screens_with_exact_cheap_objectives():
+    """On a problem with a cheap objective, neighbours get its exact value, not a prediction."""
+    from hamp_bench.problem import Evaluation, Objective, Problem
+
+    class Toy(Problem):
+        name, n_var, var_type = "toy", 4, "int"
+        xl, xu = np.zeros(4, dtype=np.int64), np.full(4, 9)
+        objectives = (Objective("err"), Objective("cost", cheap=True))
+        ideal, nadir = np.array([0.0, 0.0]), np.array([40.0, 40.0])
+        cheap_calls = 0
+
+        def config(self):
+            return {}
+
+        def _evaluate(self, X):
+            return Evaluation(np.c_[(9 - X).sum(1) ** 1.1, X.sum(1)])
+
+        def _evaluate_cheap(self, X):
+            Toy.cheap_calls += len(X)
+            return X.sum(1, keepdims=True).astype(float)
+
+    evaluator = Evaluator(Toy(), budget=200)
+    HAMP(pop_size=10, portfolio=["rank_crowding"]).run(evaluator, seed=1)
+    assert Toy.cheap_calls > 200  # screening queried the cheap objective, free of budget
+    assert evaluator.used == 200
+
+
+def test_ablations_and_parameter_errors():
+    assert HAMP(local_search=False).local_search is None
+    with pytest.raises(ConfigError, match="algorithm.portfolio"):
+        HAMP(portfolio=["rank_crowding", "nonsense"])
+    with pytest.raises(ConfigError, match="algorithm.pop_size"):
+        HAMP(pop_size=1)
+    with pytest.raises(ConfigError, match="algorithm.ls_evals"):
+        HAMP(ls_evals=0)

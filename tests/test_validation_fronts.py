@@ -1,0 +1,39 @@
+"""Every MOEA reaches at least 0.95 of the true front's normalised hypervolume on the benchmark
+functions, seed 1, at 20,000 evaluations for ZDT1-3 and 10,000 for DTLZ2 (3 objectives, easy
+to converge on; the smaller budget keeps CI short). docs/algorithms.md lists the figures.
+
+The reference is the hypervolume of the sampled true front (1,000 points for ZDT, 496 for
+DTLZ2); the archive of a good run can exceed it slightly (ratios up to about 1.02 on DTLZ2),
+because a sample of a continuous front underestimates its hypervolume.
+
+Known exception, measured and documented rather than hidden: Platypus' SPEA2 on ZDT2 reaches
+0.987, 0.543 and 0.843 for seeds 0, 1 and 2 at 20,000 evaluations.
+"""
+
+import pytest
+
+from hamp_bench.pareto import normalised_hypervolume
+
+from conftest import run_cell
+
+pytestmark = pytest.mark.slow
+
+MOEAS = ["hamp", "nsga2", "nsga3", "smsemoa", "moead", "agemoea", "spea2", "ibea", "emoea"]
+KNOWN_FAILURES = {("spea2", "zdt2")}
+BUDGET = {"zdt1": 20000, "zdt2": 20000, "zdt3": 20000, "dtlz2": 10000}
+
+
+@pytest.mark.parametrize("problem", ["zdt1", "zdt2", "zdt3", "dtlz2"])
+@pytest.mark.parametrize("algorithm", MOEAS)
+def test_moea_reaches_the_true_front(tmp_path, algorithm, problem):
+    if (algorithm, problem) in KNOWN_FAILURES:
+        pytest.skip("measured below 0.95 for some seeds; see the module docstring")
+    extra = ["algorithm.ls_every=10"] if algorithm == "hamp" else []  # cheap functions: LS less often
+    out = run_cell(tmp_path, f"algorithm={algorithm}", f"problem={problem}",
+                   f"budget={BUDGET[problem]}", "seed=1", *extra)
+    p = out.problem
+    hv = normalised_hypervolume(p.normalise(out.evaluator.front.F), p.ref_point)
+    true = normalised_hypervolume(p.normalise(p.true_front()), p.ref_point)
+    assert out.evaluator.used == BUDGET[problem]
+    print(f"{algorithm} on {problem}: {hv / true:.3f}")
+    assert hv / true >= 0.95, f"{algorithm} on {problem}: {hv / true:.3f}"
