@@ -22,7 +22,8 @@ def test_bad_key_or_type_names_the_key(tmp_path, override, names):
 
 
 @pytest.mark.parametrize("group, available", [
-    ("algorithm", ["nsga2", "random"]),
+    ("algorithm", ["hamp", "hamp_no_ls", "hamp_fixed_selection", "nsga2", "nsga3", "smsemoa",
+                   "moead", "agemoea", "spea2", "ibea", "emoea", "random", "lhs"]),
     ("problem", ["zdt1", "zdt2", "zdt3", "dtlz2", "vgg16_jetson", "resnet20_jetson",
                  "resnet56_jetson", "mobilenetv2_jetson", "vgg16_digits"]),
     ("dataset", ["cifar10", "fashion_mnist", "digits", "synthetic"]),
@@ -38,7 +39,8 @@ def test_unknown_choice_lists_available_ones(tmp_path, group, available):
 
 
 @pytest.mark.parametrize("override, message", [
-    ("algorithm.pop_size=1", "algorithm.pop_size must be at least 2"),
+    ("algorithm=nsga2 algorithm.pop_size=1", "algorithm.pop_size must be at least 2"),
+    ("algorithm.pop_size=1", "algorithm.pop_size must be at least 4"),  # hamp, the default
     ("budget=0", "budget must be at least 1"),
     ("algorithm=random algorithm.batch_size=0", "algorithm.batch_size must be at least 1"),
     ("problem=zdt1 problem.n_var=1", "problem.n_var must be at least 2"),
