@@ -38,7 +38,7 @@ class PruningProblem(Problem):
                  objectives: list[str], levels: int = 16, round_to: int = 1,
                  criterion: str = "l1", criterion_seed: int = 0, fidelity: dict | None = None,
                  pretrain: dict | None = None, model_dir: str = "~/.cache/hamp_bench",
-                 device: str = "cpu", progress: bool = True, _target_: str | None = None):
+                 device: str = "cpu", progress: bool = True):
         self.name = name
         self.network_cfg = dict(network)
         self.dataset_cfg = dict(dataset)
