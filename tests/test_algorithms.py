@@ -7,7 +7,6 @@ from pymoo.optimize import minimize
 from pymoo.problems import get_problem
 
 from hamp_bench.algorithms.pymoo_moeas import NSGA2
-from hamp_bench.algorithms.random_search import RandomSearch
 from hamp_bench.evaluator import Evaluator
 from hamp_bench.pareto import normalised_hypervolume
 from hamp_bench.problems.benchmarks import PymooBenchmark
@@ -30,13 +29,22 @@ def test_suite_nsga2_equals_pymoo_called_directly(function, seed, budget):
     assert np.array_equal(F, direct.pop.get("F"))
 
 
-def test_random_search_is_uniform_within_bounds():
-    problem = PymooBenchmark("zdt1", "zdt1", n_var=4)
-    evaluator = Evaluator(problem, 4000)
-    RandomSearch(batch_size=1000).run(evaluator, seed=0)
-    X = evaluator.front.X  # front genomes lie in bounds
-    assert np.all((X >= 0) & (X <= 1))
-    assert evaluator.used == 4000
+def test_random_samplers_are_uniform_and_stratified():
+    from types import SimpleNamespace
+
+    from hamp_bench.algorithms.random_search import latin_hypercube_genomes, uniform_genomes
+
+    ints = SimpleNamespace(var_type="int", n_var=3, xl=np.ones(3, int), xu=np.full(3, 16))
+    rng = np.random.default_rng(0)
+    X = uniform_genomes(rng, ints, 16000)
+    assert X.min() == 1 and X.max() == 16
+    counts = np.bincount(X[:, 0], minlength=17)[1:]
+    assert counts.min() > 850 and counts.max() < 1150  # every level about 1,000 times
+    L = latin_hypercube_genomes(rng, ints, 16)  # 16 strata, one per level
+    assert all(sorted(L[:, j]) == list(range(1, 17)) for j in range(3))
+    reals = SimpleNamespace(var_type="real", n_var=2, xl=np.zeros(2), xu=np.full(2, 2.0))
+    R = latin_hypercube_genomes(rng, reals, 10)
+    assert sorted(np.floor(R[:, 0] / 0.2).astype(int)) == list(range(10))
 
 
 def _final_hv_ratio(outcome):
