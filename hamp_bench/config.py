@@ -19,6 +19,7 @@ from hamp_bench.algorithms.pymoo_moeas import (AGEMOEAConfig, MOEADConfig, NSGA2
                                                NSGA3Config, SMSEMOAConfig)
 from hamp_bench.algorithms.random_search import RandomSearchConfig
 from hamp_bench.problems.benchmarks import BenchmarkConfig
+from hamp_bench.tools_config import RecordAppConfig, ValidateAppConfig
 from hamp_bench.problems.configs import (DatasetConfig, HardwareConfig, NetworkConfig,
                                          PruningProblemConfig)
 
@@ -74,6 +75,8 @@ class RunConfig:
 def register_configs() -> None:
     cs = ConfigStore.instance()
     cs.store(name="run_schema", node=RunConfig)
+    cs.store(name="record_schema", node=RecordAppConfig)
+    cs.store(name="validate_table_schema", node=ValidateAppConfig)
     for group, schemas in SCHEMAS.items():
         for name, node in schemas.items():
             cs.store(group=f"schema/{group}", name=name, node=node)

@@ -36,8 +36,16 @@ class DatasetConfig:
 class HardwareConfig:
     """The `hardware` group."""
 
-    name: str = "macs"
+    name: str = "macs"  # macs, table, jetson_nano, live
     precision: str = "fp32"  # what weights and activations are stored as, for memory
+    path: Optional[str] = None  # table: the folder with table.csv + manifest.yaml
+    # live: how each candidate is timed on this machine
+    runtime: str = "onnxruntime"  # or torch
+    provider: str = "cpu"  # onnxruntime: cpu, cuda, tensorrt; torch: cpu, cuda
+    threads: int = 0  # intra-op threads (0: the runtime's default)
+    warmup: int = 5
+    repeats: int = 20
+    latency_bound_ms: Optional[float] = None  # live: normalisation bound (None: measured at start)
 
 
 @dataclass

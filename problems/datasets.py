@@ -73,6 +73,19 @@ class DataSplits:
                 "num_classes": self.num_classes}
 
 
+#: (channels, classes) of each dataset, for tools that need a network's input but no data
+SHAPES = {"cifar10": (3, 10), "fashion_mnist": (1, 10), "digits": (1, 10), "synthetic": (1, 10)}
+
+
+def dataset_shape(cfg: DatasetConfig | dict) -> tuple[int, int, int]:
+    """(channels, image size, classes) of a dataset config, without reading any data."""
+    cfg = cfg if isinstance(cfg, DatasetConfig) else DatasetConfig(**cfg)
+    if cfg.name not in SHAPES:
+        raise ConfigError(f"dataset.name={cfg.name!r} is unknown; choose one of {sorted(SHAPES)}")
+    channels, classes = SHAPES[cfg.name]
+    return channels, cfg.image_size, classes
+
+
 def load_dataset(cfg: DatasetConfig | dict) -> DataSplits:
     cfg = cfg if isinstance(cfg, DatasetConfig) else DatasetConfig(**cfg)
     if not 0 < cfg.val_fraction < 1:

@@ -22,6 +22,7 @@ from hamp_bench.problems.configs import FidelityConfig, PretrainConfig
 from hamp_bench.problems.costs import CostModel, trace_layers
 from hamp_bench.problems.datasets import load_dataset
 from hamp_bench.problems.hardware import build_profile
+from hamp_bench.problems.hardware.table import NetworkShape, group_choices
 from hamp_bench.problems.networks import build_network
 from hamp_bench.problems.pruning import (channel_ranking, group_sizes, keep_counts, kept_channels,
                                          prune)
@@ -62,6 +63,12 @@ class PruningProblem(Problem):
         self.rankings = channel_ranking(self.base, criterion, criterion_seed)
         self.costs = CostModel(trace_layers(self.base), len(self.base.channel_groups))
         self.sizes = group_sizes(self.base.channel_groups)
+        shape = NetworkShape(self.network_cfg["name"], float(self.network_cfg.get("width", 1.0)),
+                             self.data.channels, self.data.image_size, self.data.num_classes)
+        self.profile.bind(self.costs, group_choices(self.sizes, levels, round_to), shape)
+        self.extra_names = PruningProblem.extra_names + getattr(self.profile, "extra_names", ())
+        if self.profile.live and "latency" in objectives:
+            self.profile.calibrate(self.base)
 
         self.n_var = len(self.sizes)
         self.var_type = "int"
@@ -79,6 +86,9 @@ class PruningProblem(Problem):
                                for i, k in enumerate(self.objective_keys)])
         self.nadir = np.array([chance_error if k == "error" else full[i]
                                for i, k in enumerate(self.objective_keys)])
+        if self.profile.live and "latency" in objectives:
+            col = self.objective_keys.index("latency")
+            self.ideal[col], self.nadir[col] = 0.0, self.profile.bound_ms
 
     def _check(self, objectives: list[str]) -> None:
         if not 2 <= len(objectives) <= 3 or len(set(objectives)) != len(objectives) \
@@ -123,7 +133,8 @@ class PruningProblem(Problem):
     def _cheap(self, X: np.ndarray) -> np.ndarray:
         """Latency and memory columns, in objective order (only those configured)."""
         keep = self.keep(X)
-        values = {"latency": self.profile.latency(self.costs, keep),
+        values = {"latency": np.full(len(keep), np.nan) if self.profile.live
+                  else self.profile.latency(self.costs, keep),
                   "memory": self.costs.memory_mb(keep, self.profile.bytes_per_value)}
         cols = [values[k] if k != "error" else np.full(len(keep), np.nan)
                 for k in self.objective_keys]
@@ -140,7 +151,15 @@ class PruningProblem(Problem):
                 F[i, col] = error_rate(self.pruned_network(genome), self.data.val,
                                        limit=self.fidelity.val_size, device=self.device)
         keep = self.keep(X)
-        return Evaluation(F, {"params": self.costs.params(keep), "macs": self.costs.macs(keep)})
+        extras = {"params": self.costs.params(keep), "macs": self.costs.macs(keep)}
+        if self.profile.live:
+            timed = [self.profile.measure(prune(self.base, kept_channels(self.rankings, k)))
+                     for k in keep]
+            if "latency" in self.objective_keys:
+                F[:, self.objective_keys.index("latency")] = [t["latency"] for t in timed]
+            for name in self.profile.extra_names:
+                extras[name] = np.array([t[name] for t in timed])
+        return Evaluation(F, extras)
 
     def test_scores(self, X: np.ndarray) -> dict[str, np.ndarray]:
         return {"test_error": np.array([error_rate(self.pruned_network(g), self.data.test,
@@ -148,6 +167,7 @@ class PruningProblem(Problem):
 
     def describe(self) -> dict[str, Any]:
         groups = [{"name": g.name, "channels": g.size} for g in self.base.channel_groups]
-        return {**super().describe(), "data": self.data.describe(),
+        live = {"latency_bounds": self.profile.bounds()} if self.profile.live else {}
+        return {**super().describe(), **live, "data": self.data.describe(),
                 "hardware": self.profile.describe(), "fidelity": asdict(self.fidelity),
                 "genes": groups, "base_model": self.base_meta}

@@ -1,0 +1,317 @@
+"""Hardware profiles: table lookups against hand-built tables, manifest checks, the recorder on a
+tiny network (and its resume), the shipped modelled Jetson Nano tables, live measurement, and
+the error cases."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from hamp_bench.errors import ConfigError, DataError
+from hamp_bench.problems.costs import CostModel, trace_layers
+from hamp_bench.problems.hardware import build_profile
+from hamp_bench.problems.hardware import jetson_nano, recorder
+from hamp_bench.problems.hardware.recorder import RecordingPlan, record_table
+from hamp_bench.problems.hardware.table import (KEY, LatencyTable, NetworkShape, base_manifest,
+                                                group_choices)
+from hamp_bench.problems.hardware.timing import TimingConfig
+from hamp_bench.problems.networks import build_network
+from hamp_bench.problems.pruning import group_sizes, keep_counts
+from hamp_bench.problems.pruning_problem import PruningProblem
+
+# tiny: conv 1->16 @32, pool, conv 16->32 @16, pool, conv 32->32 @8, linear 32->10
+SHAPE = NetworkShape("tiny", 1.0, 1, 32, 10)
+LEVELS = 4
+FAST = TimingConfig(warmup=1, repeats=3)
+
+
+def tiny_costs():
+    net = build_network("tiny", 1, 10, 32)
+    sizes = group_sizes(net.channel_groups)
+    return CostModel(trace_layers(net), len(sizes)), sizes
+
+
+def hand_table(ms, fixed=0.5, drop=(), interpolation="none", **network):
+    """A table holding every configuration tiny can reach at 4 levels, times from `ms`."""
+    rows = []
+    for c1 in (4, 8, 12, 16):
+        rows.append(("conv", 1, c1, 3, 1, 32, 1))
+        for c2 in (8, 16, 24, 32):
+            rows.append(("conv", c1, c2, 3, 1, 16, 1))
+    for c2 in (8, 16, 24, 32):
+        for c3 in (8, 16, 24, 32):
+            rows.append(("conv", c2, c3, 3, 1, 8, 1))
+    for c3 in (8, 16, 24, 32):
+        rows.append(("linear", c3, 10, 1, 1, 1, 1))
+    df = pd.DataFrame(rows, columns=list(KEY)).drop_duplicates()
+    df = df[[tuple(r) not in drop for r in df.itertuples(index=False, name=None)]]
+    df = df.assign(median_ms=[ms(*r) for r in df.itertuples(index=False, name=None)],
+                   iqr_ms=0.0, repeats=1)
+    net = {"name": "tiny", "width": 1.0, "in_channels": [1], "image_size": 32, "num_classes": 10,
+           **network}
+    return LatencyTable(df, base_manifest(provenance="recorded", device="test", fixed_ms=fixed,
+                                          network=net, precision="fp32",
+                                          interpolation=interpolation))
+
+
+def ms_rule(op, cin, cout, k, s, hw, b):
+    return cin * 0.01 + cout * 0.001 + hw * 0.1 + (7.0 if op == "linear" else 0.0)
+
+
+def bound_profile(table, tmp_path):
+    table.write(tmp_path / "t")
+    profile = build_profile({"name": "table", "path": str(tmp_path / "t")})
+    costs, sizes = tiny_costs()
+    profile.bind(costs, group_choices(sizes, LEVELS, 1), SHAPE)
+    return profile, costs, sizes
+
+
+def test_lookup_is_the_sum_of_hand_listed_layers_plus_the_fixed_cost(tmp_path):
+    profile, costs, sizes = bound_profile(hand_table(ms_rule), tmp_path)
+    genomes = np.array([[2, 1, 4], [4, 4, 4], [1, 3, 2]])
+    keep = keep_counts(genomes, sizes, LEVELS)
+    assert keep.tolist() == [[8, 8, 32], [16, 32, 32], [4, 24, 16]]
+    expected = [
+        ms_rule("conv", 1, 8, 3, 1, 32, 1) + ms_rule("conv", 8, 8, 3, 1, 16, 1)
+        + ms_rule("conv", 8, 32, 3, 1, 8, 1) + ms_rule("linear", 32, 10, 1, 1, 1, 1) + 0.5,
+        ms_rule("conv", 1, 16, 3, 1, 32, 1) + ms_rule("conv", 16, 32, 3, 1, 16, 1)
+        + ms_rule("conv", 32, 32, 3, 1, 8, 1) + ms_rule("linear", 32, 10, 1, 1, 1, 1) + 0.5,
+        ms_rule("conv", 1, 4, 3, 1, 32, 1) + ms_rule("conv", 4, 24, 3, 1, 16, 1)
+        + ms_rule("conv", 24, 16, 3, 1, 8, 1) + ms_rule("linear", 16, 10, 1, 1, 1, 1) + 0.5,
+    ]
+    np.testing.assert_allclose(profile.latency(costs, keep), expected, rtol=1e-12)
+    assert profile.objective.name == "latency_ms" and profile.objective.cheap
+
+
+def test_a_missing_entry_is_named(tmp_path):
+    missing = ("conv", 8, 24, 3, 1, 8, 1)
+    with pytest.raises(DataError, match="conv cin=8 cout=24 kernel=3 stride=1 in_hw=8 batch=1"):
+        bound_profile(hand_table(ms_rule, drop={missing}), tmp_path)
+
+
+def test_linear_macs_interpolation_fills_a_gap_between_neighbours(tmp_path):
+    missing = ("conv", 8, 24, 3, 1, 8, 1)  # MACs between (8, 16) and (8, 32) at the same shape
+    table = hand_table(lambda op, cin, cout, k, s, hw, b: cin * cout * 0.001,
+                       drop={missing}, interpolation="linear_macs")
+    profile, costs, sizes = bound_profile(table, tmp_path)
+    # 8x24 lies between 16x8 (0.128) and 8x32 / 32x8 (0.256) in MACs: linear in MACs gives 0.192
+    keep_genome = np.array([[2, 1, 3]])  # keep 8, 8, 24 -> layer 3 is conv 8->24 @8
+    lat = profile.latency(costs, keep_counts(keep_genome, sizes, LEVELS))
+    exact = 1 * 8 * 0.001 + 8 * 8 * 0.001 + 8 * 24 * 0.001 + 24 * 10 * 0.001 + 0.5
+    np.testing.assert_allclose(lat, [exact], rtol=1e-12)
+
+
+def test_manifest_and_table_refusals(tmp_path):
+    good = hand_table(ms_rule)
+    good.write(tmp_path / "ok")
+    load = LatencyTable.load
+
+    (tmp_path / "nomanifest").mkdir()
+    good.entries.to_csv(tmp_path / "nomanifest" / "table.csv", index=False)
+    with pytest.raises(DataError, match="no manifest.yaml"):
+        load(tmp_path / "nomanifest")
+
+    with pytest.raises(DataError, match="does not exist"):
+        load(tmp_path / "nowhere")
+
+    for name, edit, message in [
+        ("nofield", lambda m: m.pop("provenance"), r"lacks \['provenance'\]"),
+        ("badprov", lambda m: m.update(provenance="guessed"), "provenance 'guessed'"),
+        ("badformat", lambda m: m.update(format=99), "format 99"),
+    ]:
+        d = tmp_path / name
+        good.write(d)
+        m = yaml.safe_load((d / "manifest.yaml").read_text())
+        edit(m)
+        (d / "manifest.yaml").write_text(yaml.safe_dump(m))
+        with pytest.raises(DataError, match=message):
+            load(d)
+
+    d = tmp_path / "truncated"
+    good.write(d)
+    text = (d / "table.csv").read_text()
+    (d / "table.csv").write_text(text[: len(text) // 2].rsplit(",", 3)[0])
+    with pytest.raises(DataError, match="empty fields|truncated"):
+        load(d)
+
+    d = tmp_path / "badyaml"
+    good.write(d)
+    (d / "manifest.yaml").write_text("format: [1\n")
+    with pytest.raises(DataError, match="not valid YAML"):
+        load(d)
+
+    other = hand_table(ms_rule, name="vgg16")
+    with pytest.raises(DataError, match="made for another network.*name: table 'vgg16'"):
+        bound_profile(other, tmp_path / "other")
+    grey = hand_table(ms_rule, in_channels=[3])
+    with pytest.raises(DataError, match=r"in_channels: table \[3\], problem 1"):
+        bound_profile(grey, tmp_path / "grey")
+
+
+def test_table_profile_needs_a_path_and_a_matching_precision(tmp_path):
+    costs, sizes = tiny_costs()
+    with pytest.raises(ConfigError, match="hardware.path"):
+        build_profile({"name": "table"}).bind(costs, group_choices(sizes, 4, 1), SHAPE)
+    hand_table(ms_rule).write(tmp_path / "t")
+    fp16 = build_profile({"name": "table", "path": str(tmp_path / "t"), "precision": "fp16"})
+    with pytest.raises(ConfigError, match="precision fp32"):
+        fp16.bind(costs, group_choices(sizes, 4, 1), SHAPE)
+
+
+# -- the recorder ---------------------------------------------------------------------------------
+def test_recorder_times_every_reachable_configuration_and_resumes(tmp_path, monkeypatch):
+    plan = RecordingPlan(SHAPE, levels=3, checkpoints=3)
+    calls = {"n": 0}
+    real = recorder.time_module
+
+    def flaky(module, x, timing):
+        calls["n"] += 1
+        if calls["n"] == 6:
+            raise KeyboardInterrupt  # a user's Ctrl-C in the middle of the recording
+        return real(module, x, timing)
+
+    monkeypatch.setattr(recorder, "time_module", flaky)
+    with pytest.raises(KeyboardInterrupt):
+        record_table(plan, FAST, tmp_path / "t", progress=False)
+    partial = pd.read_csv(tmp_path / "t" / "partial.csv")
+    assert len(partial) == 5 and not (tmp_path / "t" / "table.csv").exists()
+    # a kill in the middle of writing a line: the cut line is timed again
+    with open(tmp_path / "t" / "partial.csv", "a") as f:
+        f.write("conv,3,")
+
+    monkeypatch.setattr(recorder, "time_module", real)
+    counted = {"n": 0}
+    monkeypatch.setattr(recorder, "time_module",
+                        lambda m, x, t: (counted.__setitem__("n", counted["n"] + 1), real(m, x, t))[1])
+    table = record_table(plan, FAST, tmp_path / "t", progress=False)
+
+    costs, sizes = tiny_costs()
+    n_configs = 3 + 3 * 3 + 3 * 3 + 3  # levels 3: keep 5/11/16, 11/21/32, 11/21/32
+    assert len(table.entries) == n_configs
+    assert counted["n"] == n_configs - 5 + 3  # the rest of the layers, then 3 check points
+    assert table.manifest["provenance"] == "recorded"
+    assert table.manifest["execution_provider"] == "CPUExecutionProvider"
+    assert table.manifest["repeats"] == 3 and table.manifest["warmup"] == 1
+    checks = pd.read_csv(tmp_path / "t" / "checkpoints.csv")
+    assert len(checks) == 3 and (checks.measured_ms > 0).all()
+    assert not (tmp_path / "t" / "partial.csv").exists()
+    # the table works as a profile for this network
+    profile = build_profile({"name": "table", "path": str(tmp_path / "t")})
+    profile.bind(costs, group_choices(sizes, 3, 1), SHAPE)
+    lat = profile.latency(costs, keep_counts(np.array([[1, 1, 1], [3, 3, 3]]), sizes, 3))
+    assert lat[0] < lat[1]
+
+
+def test_recorder_refuses_to_mix_settings(tmp_path, monkeypatch):
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "partial.json").write_text('{"key": "something else"}')
+    with pytest.raises(ConfigError, match="other settings"):
+        record_table(RecordingPlan(SHAPE, levels=3), FAST, tmp_path / "t", progress=False)
+    with pytest.raises(ConfigError, match="levels >= 2"):
+        record_table(RecordingPlan(SHAPE, levels=1), FAST, tmp_path / "u", progress=False)
+
+
+def test_an_unavailable_execution_provider_is_an_error_not_a_fallback():
+    import onnxruntime as ort
+
+    if "CUDAExecutionProvider" in ort.get_available_providers():
+        pytest.skip("this machine has the CUDA provider")
+    with pytest.raises(ConfigError, match="provider=cuda.*offers only"):
+        TimingConfig(provider="cuda").check()
+    with pytest.raises(ConfigError, match="runtime='tvm'"):
+        TimingConfig(runtime="tvm").check()
+
+
+# -- the shipped Jetson Nano tables ----------------------------------------------------------------
+@pytest.mark.parametrize("network", jetson_nano.PRESET_NETWORKS)
+def test_shipped_jetson_tables_cover_every_preset_genome(network):
+    for channels in (3, 1):
+        net = build_network(network, channels, 10, 32)
+        costs = CostModel(trace_layers(net), len(net.channel_groups))
+        sizes = group_sizes(net.channel_groups)
+        profile = build_profile({"name": "jetson_nano"})
+        profile.bind(costs, group_choices(sizes, 16, 1), NetworkShape(network, 1.0, channels, 32, 10))
+        assert profile.table.manifest["provenance"] == "modelled"
+        genomes = np.random.default_rng(0).integers(1, 17, size=(200, len(sizes)))
+        lat = profile.latency(costs, keep_counts(genomes, sizes, 16))
+        full = profile.latency(costs, sizes[None])[0]
+        assert np.isfinite(lat).all() and (lat > 0).all() and (lat <= full + 1e-9).all()
+
+
+def test_shipped_jetson_tables_are_what_the_fit_produces():
+    """The manifests' fit report and entries are reproducible from the calibration data."""
+    model, report = jetson_nano.fit()
+    for network in jetson_nano.PRESET_NETWORKS:
+        shipped = LatencyTable.load(jetson_nano.TABLES / network)
+        assert shipped.manifest["fit"] == report
+        fresh = jetson_nano.make_table(model, report, network)
+        pd.testing.assert_frame_equal(shipped.entries[list(KEY) + ["median_ms"]],
+                                      fresh.entries[list(KEY) + ["median_ms"]], check_dtype=False)
+    assert report["per_layer_test"]["n"] > 50
+    assert set(report["networks"]) == {"resnet50", "vgg16", "mobilenetv2"}
+
+
+def test_jetson_model_matches_its_calibration_points_roughly():
+    model, _ = jetson_nano.fit()
+    layers = jetson_nano.per_layer_data()
+    ape = np.abs(model.layer_ms(layers) - layers.ms) / layers.ms
+    assert np.median(ape) < 0.2  # the figure docs/hardware.md reports is computed the same way
+
+
+def test_jetson_profile_refuses_an_unshipped_network():
+    net = build_network("tiny", 1, 10, 32)
+    costs = CostModel(trace_layers(net), len(net.channel_groups))
+    with pytest.raises(ConfigError, match="no shipped Jetson Nano table for network 'tiny'"):
+        build_profile({"name": "jetson_nano"}).bind(costs, group_choices(group_sizes(net.channel_groups), 4, 1),
+                                                    SHAPE)
+
+
+# -- live measurement ----------------------------------------------------------------------------------
+def test_live_profile_measures_every_candidate(tmp_path):
+    problem = PruningProblem(
+        name="tiny_live", network={"name": "tiny", "width": 1.0},
+        dataset={"name": "synthetic", "image_size": 16, "augment_crop": 0, "augment_hflip": False},
+        hardware={"name": "live", "warmup": 1, "repeats": 3},
+        objectives=["error", "latency"], levels=4,
+        pretrain={"epochs": 1, "batch_size": 32, "lr": 0.05}, progress=False,
+        model_dir=str(tmp_path))
+    assert problem.objective_names == ["error", "latency_ms"]
+    assert not problem.cheap_mask[1]  # measured, so not a free query
+    assert problem.nadir[1] > 0 and problem.describe()["latency_bounds"]["latency_bound_ms"] > 0
+    ev = problem.evaluate(np.array([[1, 1, 1], [4, 4, 4]]))
+    assert (ev.F[:, 1] > 0).all()
+    assert set(ev.extras) >= {"latency_iqr_ms", "onnx_mb"}
+    assert ev.extras["onnx_mb"][0] < ev.extras["onnx_mb"][1]  # fewer weights, smaller model
+    assert problem.describe()["hardware"]["runtime"] == "onnxruntime"
+
+
+def test_live_profile_bad_input():
+    with pytest.raises(ConfigError, match="latency_bound_ms must be positive"):
+        build_profile({"name": "live", "latency_bound_ms": -1.0})
+    with pytest.raises(ConfigError, match="repeats >= 1"):
+        build_profile({"name": "live", "repeats": 0})
+
+
+@pytest.mark.slow
+def test_record_and_validate_from_the_command_line(tmp_path):
+    run = lambda *a: subprocess.run([sys.executable, "-m", *a], cwd=tmp_path, capture_output=True,  # noqa: E731
+                                    text=True, timeout=300)
+    r = run("hamp_bench.record", "network=tiny", "dataset=digits", "out=tbl", "levels=3",
+            "timing.repeats=3", "timing.warmup=1", "checkpoints=2")
+    assert r.returncode == 0, r.stderr
+    assert "recorded 24 layer configurations of tiny" in r.stdout
+    r = run("hamp_bench.validate_table", "network=tiny", "dataset=digits", "hardware=table",
+            "hardware.path=tbl", "n=6", "levels=3", "timing.repeats=3", "timing.warmup=1")
+    assert r.returncode == 0, r.stderr
+    assert "Kendall tau" in r.stdout
+    for f in ("validation.csv", "validation.json", "scatter.png", "scatter.pdf"):
+        assert (tmp_path / "validation" / "tiny" / f).is_file()
+    r = run("hamp_bench.validate_table", "network=vgg16", "dataset=digits", "hardware=table",
+            "hardware.path=tbl", "n=6")
+    assert r.returncode == 2 and "made for another network" in r.stderr
+    assert "Traceback" not in r.stderr
+    r = run("hamp_bench.record", "network=tiny", "dataset=digits", "out=tbl2", "timing.provider=cuda")
+    assert r.returncode == 2 and "provider=cuda" in r.stderr
