@@ -17,7 +17,10 @@ from hamp_bench.algorithms.hamp import HAMPConfig
 from hamp_bench.algorithms.platypus_moeas import EpsMOEAConfig, IBEAConfig, SPEA2Config
 from hamp_bench.algorithms.pymoo_moeas import (AGEMOEAConfig, MOEADConfig, NSGA2Config,
                                                NSGA3Config, SMSEMOAConfig)
+from hamp_bench.algorithms.halp import HALPConfig
 from hamp_bench.algorithms.random_search import RandomSearchConfig
+from hamp_bench.algorithms.scalarised import LatencyConstrainedConfig, WeightedSumConfig
+from hamp_bench.algorithms.uniform import UniformConfig
 from hamp_bench.problems.benchmarks import BenchmarkConfig
 from hamp_bench.tools_config import RecordAppConfig, ValidateAppConfig
 from hamp_bench.problems.configs import (DatasetConfig, HardwareConfig, NetworkConfig,
@@ -26,7 +29,9 @@ from hamp_bench.problems.configs import (DatasetConfig, HardwareConfig, NetworkC
 SCHEMAS: dict[str, dict[str, type]] = {
     "algorithm": {"hamp": HAMPConfig, "nsga2": NSGA2Config, "nsga3": NSGA3Config, "smsemoa": SMSEMOAConfig,
                   "moead": MOEADConfig, "agemoea": AGEMOEAConfig, "spea2": SPEA2Config,
-                  "ibea": IBEAConfig, "emoea": EpsMOEAConfig, "random": RandomSearchConfig},
+                  "ibea": IBEAConfig, "emoea": EpsMOEAConfig, "random": RandomSearchConfig,
+                  "weighted_sum": WeightedSumConfig, "latency_constrained": LatencyConstrainedConfig,
+                  "uniform": UniformConfig, "halp": HALPConfig},
     "problem": {"benchmark": BenchmarkConfig, "pruning": PruningProblemConfig},
     "network": {"network": NetworkConfig},
     "dataset": {"dataset": DatasetConfig},

@@ -36,11 +36,16 @@ def keep_counts(genomes: np.ndarray, sizes: np.ndarray, levels: int, round_to: i
 
 def channel_ranking(net: PrunableNet, criterion: str, seed: int = 0) -> list[np.ndarray]:
     """For each group, its channel indices from most to least important."""
+    return [np.argsort(-score, kind="stable") for score in channel_scores(net, criterion, seed)]
+
+
+def channel_scores(net: PrunableNet, criterion: str, seed: int = 0) -> list[np.ndarray]:
+    """For each group, the importance of each of its channels under `criterion`."""
     if criterion not in CRITERIA:
         raise ConfigError(f"problem.criterion={criterion!r} is unknown; choose one of {CRITERIA}")
     modules = dict(net.named_modules())
     rng = np.random.default_rng(seed)
-    rankings = []
+    scores = []
     for group in net.channel_groups:
         if criterion == "random":
             score = rng.permutation(group.size).astype(float)
@@ -53,8 +58,8 @@ def channel_ranking(net: PrunableNet, criterion: str, seed: int = 0) -> list[np.
                     w = modules[conv].weight.detach().flatten(1)
                     norm = w.abs().sum(1) if criterion == "l1" else w.pow(2).sum(1).sqrt()
                     score += norm.numpy()
-        rankings.append(np.argsort(-score, kind="stable"))
-    return rankings
+        scores.append(score)
+    return scores
 
 
 def kept_channels(rankings: list[np.ndarray], keep: np.ndarray) -> list[np.ndarray]:

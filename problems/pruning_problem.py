@@ -24,7 +24,7 @@ from hamp_bench.problems.datasets import load_dataset
 from hamp_bench.problems.hardware import build_profile
 from hamp_bench.problems.hardware.table import NetworkShape, group_choices
 from hamp_bench.problems.networks import build_network
-from hamp_bench.problems.pruning import (channel_ranking, group_sizes, keep_counts, kept_channels,
+from hamp_bench.problems.pruning import (channel_scores, group_sizes, keep_counts, kept_channels,
                                          prune)
 from hamp_bench.problems.training import SGDRecipe, error_rate, recalibrate_bn, sgd_train
 
@@ -60,7 +60,8 @@ class PruningProblem(Problem):
         self.base, self.base_meta = obtain_base_model(
             make_net, self.network_cfg, self.data, self.dataset_cfg, self.pretrain,
             Path(model_dir), device=device, progress=progress)
-        self.rankings = channel_ranking(self.base, criterion, criterion_seed)
+        self.scores = channel_scores(self.base, criterion, criterion_seed)
+        self.rankings = [np.argsort(-sc, kind="stable") for sc in self.scores]
         self.costs = CostModel(trace_layers(self.base), len(self.base.channel_groups))
         self.sizes = group_sizes(self.base.channel_groups)
         shape = NetworkShape(self.network_cfg["name"], float(self.network_cfg.get("width", 1.0)),
@@ -117,6 +118,11 @@ class PruningProblem(Problem):
 
     def keep(self, X: np.ndarray) -> np.ndarray:
         return keep_counts(X, self.sizes, self.levels, self.round_to)
+
+    def channel_saliency(self) -> list[np.ndarray]:
+        """Per group, channel importances (the criterion's scores over the group's mean, so
+        that groups compare), most important first: what the HALP baseline trades off."""
+        return [np.sort(sc)[::-1] / max(sc.mean(), 1e-12) for sc in self.scores]
 
     def pruned_network(self, genome: np.ndarray):
         """The physically pruned and fine-tuned network of one genome (deterministic)."""

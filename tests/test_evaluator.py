@@ -61,7 +61,8 @@ def test_bad_genomes_name_the_problem(zdt1, bad, message):
 
 
 ALGORITHMS = ["hamp", "hamp_no_ls", "hamp_fixed_selection", "nsga2", "nsga3", "smsemoa",
-              "moead", "agemoea", "spea2", "ibea", "emoea", "random", "lhs"]
+              "moead", "agemoea", "spea2", "ibea", "emoea", "random", "lhs", "weighted_sum",
+              "latency_constrained"]
 
 
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
