@@ -1,12 +1,16 @@
-"""Gathering run records into a table, and the final hypervolume of each run.
+"""Gathering run records: every run directory below the given paths, read once.
 
 Reads only the run record (run.json, evaluations.csv), so old runs can be re-analysed. Runs of
-one problem must share fingerprint and normalisation; anything else is refused.
+one problem must share fingerprint and normalisation (bounds and reference point); anything
+else is refused with the runs named. Runs that did not complete are kept and listed, never
+dropped silently.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -18,9 +22,13 @@ from hamp_bench.records import EVALUATIONS, RECORD_VERSION, RUN_JSON
 
 
 def find_runs(*roots: Path) -> list[Path]:
+    missing = [str(r) for r in roots if not Path(r).exists()]
+    if missing:
+        raise RecordError(f"{', '.join(missing)} does not exist; pass folders that hold run records")
     runs = sorted({p.parent for root in roots for p in Path(root).rglob(RUN_JSON)})
     if not runs:
-        raise RecordError(f"no run records (run.json) below {', '.join(map(str, roots))}")
+        raise RecordError(f"no run records (run.json) below {', '.join(map(str, roots))}; "
+                          "pass the folder of a run or a multirun sweep")
     return runs
 
 
@@ -35,31 +43,133 @@ def load_run(run_dir: Path) -> dict:
     return meta
 
 
-def final_hypervolume(run_dir: Path, meta: dict) -> float:
-    """Normalised hypervolume of the non-dominated set of all the run's evaluations."""
-    prob = meta["problem"]
-    names = [o["name"] for o in prob["objectives"]]
-    sign = np.array([1.0 if o["direction"] == "min" else -1.0 for o in prob["objectives"]])
-    F = pd.read_csv(run_dir / EVALUATIONS, usecols=names)[names].to_numpy(float) * sign
-    lo, hi = np.array(prob["ideal"]) * sign, np.array(prob["nadir"]) * sign
-    F = F[nondominated_mask(F)] if len(F) else F
-    return normalised_hypervolume((F - lo) / (hi - lo), np.array(prob["ref_point_normalised"]))
+@dataclass
+class Run:
+    """One run's record: its metadata and every evaluation, objectives in minimisation form."""
+
+    run_dir: Path
+    meta: dict
+    X: np.ndarray  # genomes, in evaluation order
+    F: np.ndarray  # objectives (natural units, minimisation form)
+
+    @property
+    def problem(self) -> str:
+        return self.meta["problem"]["name"]
+
+    @property
+    def algorithm(self) -> str:
+        return self.meta["algorithm"]
+
+    @property
+    def seed(self) -> int:
+        return self.meta["seed"]
+
+    @property
+    def status(self) -> str:
+        return self.meta["status"]
+
+    @property
+    def objective_names(self) -> list[str]:
+        return [o["name"] for o in self.meta["problem"]["objectives"]]
+
+    @property
+    def sign(self) -> np.ndarray:
+        return np.array([1.0 if o["direction"] == "min" else -1.0
+                         for o in self.meta["problem"]["objectives"]])
+
+    @property
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        p = self.meta["problem"]
+        return np.array(p["ideal"], float) * self.sign, np.array(p["nadir"], float) * self.sign
+
+    @property
+    def ref_point(self) -> np.ndarray:
+        return np.array(self.meta["problem"]["ref_point_normalised"], float)
+
+    def normalise(self, F: np.ndarray) -> np.ndarray:
+        lo, hi = self.bounds
+        return (F - lo) / (hi - lo)
+
+    @cached_property
+    def front_mask(self) -> np.ndarray:
+        return nondominated_mask(self.F) if len(self.F) else np.zeros(0, bool)
+
+    def hypervolume(self, k: int | None = None) -> float:
+        """Normalised hypervolume of the non-dominated set of the first k evaluations (all)."""
+        F = self.F if k is None else self.F[:k]
+        if k is not None and len(F):
+            F = F[nondominated_mask(F)]
+        elif len(F):
+            F = F[self.front_mask]
+        return normalised_hypervolume(self.normalise(F), self.ref_point)
+
+
+def read_run(run_dir: Path) -> Run:
+    meta = load_run(run_dir)
+    path = run_dir / EVALUATIONS
+    names = [o["name"] for o in meta["problem"]["objectives"]]
+    n_var = int(meta["problem"]["n_var"])
+    genes = [f"x{i}" for i in range(n_var)]
+    try:
+        df = pd.read_csv(path)
+    except FileNotFoundError:
+        raise RecordError(f"{path} is missing; the run record is incomplete") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
+        raise RecordError(f"{path} cannot be read ({e}); it is truncated or corrupt: re-run it "
+                          "or move the run out of the folders you report on") from None
+    absent = [c for c in genes + names if c not in df.columns]
+    if absent:
+        raise RecordError(f"{path} lacks columns {absent}; it does not match its run.json")
+    if df[genes + names].isna().any().any():
+        row = int(np.flatnonzero(df[genes + names].isna().any(axis=1))[0])
+        raise RecordError(f"{path} is truncated: row {row + 2} has empty fields; re-run it or move "
+                          "the run out of the folders you report on")
+    used = meta.get("budget_used")
+    if meta["status"] == "completed" and used is not None and used != len(df):
+        raise RecordError(f"{path} has {len(df)} evaluations but run.json says {used} were made; "
+                          "the file is truncated")
+    sign = np.array([1.0 if o["direction"] == "min" else -1.0 for o in meta["problem"]["objectives"]])
+    return Run(run_dir, meta, df[genes].to_numpy(), df[names].to_numpy(float) * sign)
+
+
+def read_runs(*roots: Path) -> list[Run]:
+    runs = [read_run(d) for d in find_runs(*roots)]
+    check_mergeable(runs)
+    return runs
+
+
+def check_mergeable(runs: list[Run]) -> None:
+    """Runs of one problem must share fingerprint, bounds and reference point."""
+    by_problem: dict[str, Run] = {}
+    for run in runs:
+        first = by_problem.setdefault(run.problem, run)
+        a, b = first.meta["problem"], run.meta["problem"]
+        if a["fingerprint"] != b["fingerprint"]:
+            raise RecordError(
+                f"runs of problem {run.problem!r} have different fingerprints (different data, "
+                f"network, fidelity or hardware): {first.run_dir} and {run.run_dir}; compare "
+                "them separately")
+        for key in ("ideal", "nadir", "ref_point_normalised"):
+            if a[key] != b[key]:
+                raise RecordError(
+                    f"runs of problem {run.problem!r} were normalised differently ({key} "
+                    f"{a[key]} in {first.run_dir}, {b[key]} in {run.run_dir}); their hypervolumes "
+                    "are not comparable: report them separately")
+
+
+def runs_table(runs: list[Run]) -> pd.DataFrame:
+    """One row per run: problem, algorithm, seed, status, budget, evaluations, final HV."""
+    return pd.DataFrame([{
+        "problem": r.problem, "algorithm": r.algorithm, "seed": r.seed, "status": r.status,
+        "budget": r.meta.get("budget"), "budget_used": r.meta.get("budget_used"),
+        "evaluations": len(r.F), "fingerprint": r.meta["problem"]["fingerprint"],
+        "hv": r.hypervolume(), "run_dir": str(r.run_dir)} for r in runs])
 
 
 def gather(*roots: Path) -> pd.DataFrame:
-    """One row per run: problem, algorithm, seed, status, budget used, final hypervolume."""
-    rows = []
-    for run_dir in find_runs(*roots):
-        meta = load_run(run_dir)
-        prob = meta["problem"]
-        rows.append({"problem": prob["name"], "algorithm": meta["algorithm"],
-                     "seed": meta["seed"], "status": meta["status"],
-                     "budget_used": meta.get("budget_used"), "fingerprint": prob["fingerprint"],
-                     "hv": final_hypervolume(run_dir, meta), "run_dir": str(run_dir)})
-    table = pd.DataFrame(rows)
-    mixed = table.groupby("problem")["fingerprint"].nunique()
-    if (mixed > 1).any():
-        raise RecordError(f"runs of problem(s) {sorted(mixed[mixed > 1].index)} have different "
-                          "fingerprints (different data, network, fidelity or hardware); "
-                          "compare them separately")
-    return table
+    return runs_table(read_runs(*roots))
+
+
+def final_hypervolume(run_dir: Path, meta: dict | None = None) -> float:
+    """Normalised hypervolume of the non-dominated set of all the run's evaluations."""
+    return read_run(run_dir).hypervolume()

@@ -1,68 +1,140 @@
-"""Gathering run records and comparing final hypervolumes."""
+"""Reports: indicators on hand-computed fronts, statistics against scipy, Holm on a known case,
+the refusals, and a whole report from real runs."""
 
 import json
+import subprocess
+import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.stats import mannwhitneyu
 
 from hamp_bench.errors import RecordError
-from hamp_bench.reports.compare import a12, compare
-from hamp_bench.reports.gather import final_hypervolume, gather, load_run
+from hamp_bench.reports.build import build_report
+from hamp_bench.reports.gather import final_hypervolume, gather, load_run, read_run, read_runs
+from hamp_bench.reports.indicators import anytime_hypervolume, igd_plus
+from hamp_bench.reports.stats import a12, holm, summarise
 
 from conftest import run_cell
 
 
-def _fake_run(folder, F, fingerprint="fp", algorithm="a", seed=0, version=1):
+def _fake_run(folder, F, fingerprint="fp", algorithm="a", seed=0, version=1, status="completed",
+              nadir=(1, 1), problem="p"):
     folder.mkdir(parents=True)
-    meta = {"record_version": version, "status": "completed", "algorithm": algorithm,
-            "seed": seed, "budget_used": len(F),
-            "problem": {"name": "p", "fingerprint": fingerprint,
+    meta = {"record_version": version, "status": status, "algorithm": algorithm,
+            "seed": seed, "budget": len(F), "budget_used": len(F),
+            "problem": {"name": problem, "fingerprint": fingerprint, "n_var": 1,
                         "objectives": [{"name": "f1", "direction": "min"},
                                        {"name": "f2", "direction": "min"}],
-                        "ideal": [0, 0], "nadir": [1, 1], "ref_point_normalised": [1.1, 1.1]}}
+                        "ideal": [0, 0], "nadir": list(nadir), "ref_point_normalised": [1.1, 1.1]}}
     (folder / "run.json").write_text(json.dumps(meta))
-    rows = "\n".join(f"{i},{a},{b}" for i, (a, b) in enumerate(F))
-    (folder / "evaluations.csv").write_text("eval_id,f1,f2\n" + rows + "\n")
+    rows = "\n".join(f"{i},0,{a},{b}" for i, (a, b) in enumerate(F))
+    (folder / "evaluations.csv").write_text("eval_id,x0,f1,f2\n" + rows + "\n")
     return meta
 
 
 def test_hypervolume_of_a_hand_computed_front(tmp_path):
     # points (0.2, 0.6), (0.5, 0.3) and a dominated (0.6, 0.7): against (1.1, 1.1) the union of
     # boxes is 0.9*0.5 + 0.6*0.8 - 0.6*0.5 = 0.63
-    meta = _fake_run(tmp_path / "r", [(0.2, 0.6), (0.5, 0.3), (0.6, 0.7)])
-    assert final_hypervolume(tmp_path / "r", meta) == pytest.approx(0.63)
+    _fake_run(tmp_path / "r", [(0.2, 0.6), (0.5, 0.3), (0.6, 0.7)])
+    assert final_hypervolume(tmp_path / "r") == pytest.approx(0.63)
 
 
-def test_compare_uses_the_rank_sum_test_and_a12(tmp_path):
-    for seed in range(5):
-        _fake_run(tmp_path / f"a{seed}", [(0.1 * seed, 0.5)], algorithm="ref", seed=seed)
-        _fake_run(tmp_path / f"b{seed}", [(0.5 + 0.05 * seed, 0.9)], algorithm="other", seed=seed)
-    table = gather(tmp_path)
-    out = compare(table, "ref").set_index("algorithm")
-    ref, other = table[table.algorithm == "ref"].hv, table[table.algorithm == "other"].hv
-    assert out.loc["other", "p_vs_reference"] == pytest.approx(
-        mannwhitneyu(ref, other, alternative="two-sided").pvalue)
-    assert out.loc["other", "a12_vs_reference"] == 1.0  # every reference run is better
+def test_igd_plus_of_a_hand_computed_front(tmp_path):
+    # reference {(0, 1), (1, 0)}, approximation {(0.5, 0.5)}: each reference point is 0.5 away in
+    # the one objective where the approximation is worse, so IGD+ = 0.5; adding (0, 1) itself
+    # makes that point's distance 0: IGD+ = (0 + 0.5) / 2
+    ref = np.array([[0.0, 1.0], [1.0, 0.0]])
+    _fake_run(tmp_path / "a", [(0.5, 0.5)])
+    _fake_run(tmp_path / "b", [(0.5, 0.5), (0.0, 1.0)])
+    assert igd_plus(read_run(tmp_path / "a"), ref) == pytest.approx(0.5)
+    assert igd_plus(read_run(tmp_path / "b"), ref) == pytest.approx(0.25)
+
+
+def test_anytime_hypervolume_grows_with_evaluations(tmp_path):
+    _fake_run(tmp_path / "r", [(0.9, 0.9), (0.5, 0.5), (0.1, 0.2)])
+    curve = anytime_hypervolume(read_runs(tmp_path), points=3).set_index("evaluations").hv
+    assert curve[1] == pytest.approx(0.2 * 0.2)
+    assert curve[3] == pytest.approx(1.0 * 0.9)  # (0.1, 0.2) dominates the rest
+
+
+def test_statistics_match_scipy_and_holm_matches_a_known_case():
+    rng = np.random.default_rng(0)
+    ref, other = rng.normal(0.8, 0.05, 11), rng.normal(0.7, 0.05, 11)
+    table = pd.DataFrame({"problem": "p", "status": "completed",
+                          "algorithm": ["ref"] * 11 + ["other"] * 11 + ["same"] * 11,
+                          "hv": np.r_[ref, other, ref + 1e-9 * rng.normal(size=11)]})
+    s = summarise(table, "ref", {"hv": "max"}).set_index("algorithm")
+    p_other = mannwhitneyu(other, ref, alternative="two-sided").pvalue
+    assert s.loc["other", "hv_p"] == pytest.approx(p_other)
+    assert s.loc["other", "hv_a12"] == pytest.approx(a12(other, ref))
+    assert s.loc["other", "hv_marker"] == "-" and s.loc["same", "hv_marker"] == "="
+    lo, hi = sorted([p_other, s.loc["same", "hv_p"]])
+    holm_by_hand = {lo: min(1, 2 * lo), hi: min(1, max(2 * lo, hi))}
+    assert s.loc["other", "hv_p_holm"] == pytest.approx(holm_by_hand[p_other])
     assert a12([1, 2], [2, 3]) == pytest.approx(0.125)
+    # Holm by hand: sorted 0.01 * 3 = 0.03, 0.03 * 2 = 0.06, then max(0.06, 0.04 * 1) = 0.06
+    np.testing.assert_allclose(holm([0.01, 0.04, 0.03]), [0.03, 0.06, 0.06])
 
 
 def test_refusals(tmp_path):
     with pytest.raises(RecordError, match="no run records"):
         gather(tmp_path)
-    _fake_run(tmp_path / "x", [(0.1, 0.2)], fingerprint="one")
-    _fake_run(tmp_path / "y", [(0.1, 0.2)], fingerprint="two")
+    with pytest.raises(RecordError, match="does not exist"):
+        gather(tmp_path / "nowhere")
+    _fake_run(tmp_path / "fp" / "x", [(0.1, 0.2)], fingerprint="one")
+    _fake_run(tmp_path / "fp" / "y", [(0.1, 0.2)], fingerprint="two")
     with pytest.raises(RecordError, match="different fingerprints"):
-        gather(tmp_path)
+        gather(tmp_path / "fp")
+    _fake_run(tmp_path / "norm" / "x", [(0.1, 0.2)])
+    _fake_run(tmp_path / "norm" / "y", [(0.1, 0.2)], nadir=(2, 2))
+    with pytest.raises(RecordError, match="normalised differently.*nadir"):
+        gather(tmp_path / "norm")
     _fake_run(tmp_path / "z", [(0.1, 0.2)], version=99)
     with pytest.raises(RecordError, match="record_version"):
         load_run(tmp_path / "z")
+    _fake_run(tmp_path / "cut", [(0.1, 0.2), (0.3, 0.1), (0.2, 0.2)])
+    text = (tmp_path / "cut" / "evaluations.csv").read_text()
+    (tmp_path / "cut" / "evaluations.csv").write_text(text[:-6])
+    with pytest.raises(RecordError, match="truncated"):
+        read_run(tmp_path / "cut")
 
 
-def test_gather_reads_real_runs(tmp_path):
-    out = run_cell(tmp_path / "r", "algorithm=nsga2", "problem=zdt1", "budget=300")
-    table = gather(tmp_path)
-    p = out.problem
-    expected = __import__("hamp_bench.pareto", fromlist=["x"]).normalised_hypervolume(
-        p.normalise(out.evaluator.front.F), p.ref_point)
-    assert table.loc[0, "hv"] == pytest.approx(expected) and table.loc[0, "budget_used"] == 300
+def test_single_runs_and_incomplete_runs_are_reported_not_tested(tmp_path):
+    _fake_run(tmp_path / "runs" / "a", [(0.1, 0.5)], algorithm="hamp")
+    _fake_run(tmp_path / "runs" / "b", [(0.5, 0.1)], algorithm="nsga2")
+    _fake_run(tmp_path / "runs" / "c", [(0.5, 0.5)], algorithm="nsga2", seed=1, status="interrupted")
+    result = build_report([tmp_path / "runs"], tmp_path / "out", figures_on=False)
+    md = (tmp_path / "out" / "report.md").read_text()
+    assert "statistics are impossible" in md
+    assert "1 runs did not complete" in md and "interrupted" in md and "runs/c" in md
+    assert result["summary"]["hv_p"].isna().all()
+
+
+@pytest.mark.slow
+def test_a_whole_report_from_real_runs(tmp_path):
+    for problem in ("zdt1", "zdt2"):
+        for alg in ("hamp", "nsga2", "random"):
+            for seed in range(3):
+                run_cell(tmp_path / "runs" / f"{problem}-{alg}-{seed}", f"algorithm={alg}",
+                         f"problem={problem}", "budget=200", f"seed={seed}")
+    r = subprocess.run([sys.executable, "-m", "hamp_bench.report", str(tmp_path / "runs"),
+                        "--out", str(tmp_path / "rep"), "--reference", "nsga2"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    out = tmp_path / "rep"
+    for f in ("report.md", "tables.tex", "summary.csv", "runs.csv", "anytime.csv",
+              "figures/cd_diagram.pdf", "figures/hv_box_zdt1.png", "figures/anytime_zdt1.pdf",
+              "figures/eaf50_zdt2.png", "figures/front_zdt1_f1_f2.png"):
+        assert (out / f).is_file(), f
+    summary = pd.read_csv(out / "summary.csv")
+    assert len(summary) == 6 and summary.hv_median.between(0, 1.21).all()
+    md = (out / "report.md").read_text()
+    assert "IGD+ reference: true Pareto front" in md and "Friedman test" in md
+    assert "python -m hamp_bench.report" in md
+    tex = (out / "tables.tex").read_text()
+    assert r"\toprule" in tex and r"\textbf{" in tex
+    r = subprocess.run([sys.executable, "-m", "hamp_bench.report", str(tmp_path / "empty"),
+                        "--out", str(tmp_path / "x")], capture_output=True, text=True)
+    assert r.returncode == 2 and "does not exist" in r.stderr and "Traceback" not in r.stderr

@@ -1,0 +1,34 @@
+"""`python -m hamp_bench.report DIR... --out OUT [--reference hamp]`: a comparison report
+(report.md, tables.tex, summary.csv, figures/) from the run records below DIR...
+(reports/build.py)."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+from hamp_bench.cli_errors import user_errors
+from hamp_bench.reports.build import build_report
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    ap = argparse.ArgumentParser(prog="python -m hamp_bench.report", description=__doc__.splitlines()[0])
+    ap.add_argument("dirs", nargs="+", type=Path, help="folders holding run records (searched recursively)")
+    ap.add_argument("--out", type=Path, required=True, help="folder for the report")
+    ap.add_argument("--reference", default="hamp", help="algorithm the others are tested against")
+    ap.add_argument("--anytime-points", type=int, default=40,
+                    help="evaluation counts sampled per anytime curve")
+    ap.add_argument("--no-figures", action="store_true", help="tables only (faster)")
+    args = ap.parse_args(argv)
+    command = "python -m hamp_bench.report " + " ".join(shlex.quote(a) for a in argv)
+    with user_errors("hamp_bench.report"):
+        result = build_report(args.dirs, args.out, args.reference, not args.no_figures,
+                              args.anytime_points, command)
+    print(f"report of {result['runs']} runs in {args.out}/report.md")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+"""Report figures (seaborn on matplotlib's Agg backend), each saved as PDF and PNG.
+
+Every function takes tidy data, draws one figure and returns the file stem it wrote, so the
+report can embed it and name the command that made it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import moocore  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from hamp_bench.reports.gather import Run  # noqa: E402
+
+sns.set_theme(style="whitegrid", context="paper")
+
+
+def _save(fig, out: Path, stem: str) -> str:
+    out.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    for ext in ("pdf", "png"):
+        fig.savefig(out / f"{stem}.{ext}", dpi=150)
+    plt.close(fig)
+    return stem
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)
+
+
+def hv_boxplot(table: pd.DataFrame, problem: str, out: Path) -> str:
+    d = table[(table.problem == problem) & (table.status == "completed")]
+    fig, ax = plt.subplots(figsize=(1.2 + 0.7 * d.algorithm.nunique(), 3.2))
+    order = sorted(d.algorithm.unique())
+    sns.boxplot(data=d, x="algorithm", y="hv", order=order, ax=ax, color="white", fliersize=0)
+    sns.stripplot(data=d, x="algorithm", y="hv", order=order, ax=ax, size=3, color="0.3")
+    ax.set(xlabel="", ylabel="final hypervolume (normalised)", title=problem)
+    ax.tick_params(axis="x", rotation=30)
+    return _save(fig, out, f"hv_box_{_slug(problem)}")
+
+
+def anytime_plot(curves: pd.DataFrame, problem: str, out: Path) -> str:
+    d = curves[curves.problem == problem]
+    stats = d.groupby(["algorithm", "evaluations"]).hv.quantile([0.25, 0.5, 0.75]).unstack()
+    fig, ax = plt.subplots(figsize=(4.8, 3.2))
+    for alg, s in stats.groupby(level="algorithm"):
+        s = s.droplevel("algorithm")
+        ax.plot(s.index, s[0.5], label=alg)
+        ax.fill_between(s.index, s[0.25], s[0.75], alpha=0.2)
+    ax.set(xlabel="true evaluations", ylabel="hypervolume (median, IQR band)", title=problem)
+    ax.legend(fontsize=7)
+    return _save(fig, out, f"anytime_{_slug(problem)}")
+
+
+def median_fronts(runs: list[Run], table: pd.DataFrame, problem: str, out: Path) -> list[str]:
+    """The front of each algorithm's median-hypervolume run, in every 2-D projection."""
+    d = table[(table.problem == problem) & (table.status == "completed")]
+    chosen = {}
+    for alg, g in d.groupby("algorithm"):
+        row = g.iloc[(g.hv - g.hv.median()).abs().argsort().iloc[0]]
+        chosen[alg] = next(r for r in runs if str(r.run_dir) == row.run_dir)
+    if not chosen:
+        return []
+    any_run = next(iter(chosen.values()))
+    names = any_run.objective_names
+    pairs = [(0, j) for j in range(1, len(names))] if len(names) > 2 else [(0, 1)]
+    stems = []
+    for i, j in pairs:
+        fig, ax = plt.subplots(figsize=(4.5, 3.4))
+        for alg, run in sorted(chosen.items()):
+            F = run.F[run.front_mask] * run.sign  # natural units
+            order = np.argsort(F[:, i])
+            ax.plot(F[order, i], F[order, j], marker="o", ms=3, lw=0.8, label=alg,
+                    drawstyle="steps-post" if len(names) == 2 else "default",
+                    ls="-" if len(names) == 2 else "none")
+        ax.set(xlabel=names[i], ylabel=names[j], title=f"{problem}: median-HV run's front")
+        ax.legend(fontsize=7)
+        stems.append(_save(fig, out, f"front_{_slug(problem)}_{names[i]}_{names[j]}"))
+    return stems
+
+
+def attainment_50(runs: list[Run], problem: str, out: Path) -> str | None:
+    """50% empirical attainment surface per algorithm (2-objective problems only)."""
+    mine = [r for r in runs if r.problem == problem and r.status == "completed"]
+    if not mine or len(mine[0].objective_names) != 2:
+        return None
+    names = mine[0].objective_names
+    fig, ax = plt.subplots(figsize=(4.5, 3.4))
+    for alg in sorted({r.algorithm for r in mine}):
+        sets = [r for r in mine if r.algorithm == alg]
+        pts = np.vstack([r.F[r.front_mask] for r in sets])
+        ids = np.concatenate([np.full(r.front_mask.sum(), i) for i, r in enumerate(sets)])
+        surf = moocore.eaf(pts, sets=ids, percentiles=[50])
+        surf = surf[np.argsort(surf[:, 0])] * np.r_[mine[0].sign, 1]
+        ax.plot(surf[:, 0], surf[:, 1], drawstyle="steps-post", label=f"{alg} ({len(sets)} runs)")
+    ax.set(xlabel=names[0], ylabel=names[1], title=f"{problem}: 50% attainment surfaces")
+    ax.legend(fontsize=7)
+    return _save(fig, out, f"eaf50_{_slug(problem)}")
+
+
+def keep_ratios(runs: list[Run], problem: str, out: Path) -> str | None:
+    """Per-gene keep level (gene / top level) of every front solution, per algorithm: which
+    layers get pruned. Pruning problems only (integer genomes whose top level keeps all)."""
+    mine = [r for r in runs if r.problem == problem and r.status == "completed"]
+    if not mine or mine[0].meta["problem"].get("var_type") != "int" or "genes" not in mine[0].meta["problem"]:
+        return None
+    top = np.array(mine[0].meta["problem"]["xu"], float)
+    genes = [g["name"] for g in mine[0].meta["problem"]["genes"]]
+    rows = []
+    for r in mine:
+        for x in r.X[r.front_mask]:
+            rows += [{"algorithm": r.algorithm, "gene": genes[i], "keep": x[i] / top[i]}
+                     for i in range(len(genes))]
+    d = pd.DataFrame(rows)
+    fig, ax = plt.subplots(figsize=(max(5, 0.45 * len(genes) + 1.5), 3.4))
+    sns.boxplot(data=d, x="gene", y="keep", hue="algorithm", ax=ax, fliersize=1, linewidth=0.6)
+    ax.set(xlabel="channel group (execution order)", ylabel="kept fraction (level / top level)",
+           title=f"{problem}: what the fronts keep")
+    ax.tick_params(axis="x", rotation=60, labelsize=6)
+    ax.legend(fontsize=6, ncol=2)
+    return _save(fig, out, f"keep_{_slug(problem)}")
+
+
+def cd_diagram(result: dict, out: Path, label: str) -> str:
+    import scikit_posthocs as sp
+
+    fig, ax = plt.subplots(figsize=(5.5, 0.5 + 0.3 * len(result["ranks"])))
+    sp.critical_difference_diagram(result["ranks"], result["nemenyi"], ax=ax)
+    ax.set_title(f"mean ranks of {label} over {result['problems']} problems "
+                 f"(Nemenyi CD = {result['cd']:.2f})", fontsize=8)
+    return _save(fig, out, "cd_diagram")
+
+
+__all__ = ["hv_boxplot", "anytime_plot", "median_fronts", "attainment_50", "keep_ratios",
+           "cd_diagram"]

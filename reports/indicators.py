@@ -1,0 +1,59 @@
+"""Quality indicators of runs, all in the problem's normalised objective space (moocore):
+final hypervolume, IGD+ against a reference front, and the anytime hypervolume curve (the
+hypervolume of the first k evaluations), computed from evaluations.csv alone."""
+
+from __future__ import annotations
+
+import moocore
+import numpy as np
+import pandas as pd
+
+from hamp_bench.pareto import nondominated_mask
+from hamp_bench.reports.gather import Run
+
+
+def reference_front(runs: list[Run]) -> tuple[np.ndarray, str]:
+    """The normalised reference front of one problem's runs, and where it comes from: the true
+    front where the problem knows it, else the non-dominated union of every run's evaluations."""
+    first = runs[0]
+    if first.meta["problem"].get("has_true_front"):
+        front = _true_front(first)
+        if front is not None:
+            return first.normalise(front * first.sign), "true Pareto front"
+    F = np.vstack([r.F for r in runs if len(r.F)])
+    return first.normalise(F[nondominated_mask(F)]), f"non-dominated union of all {len(runs)} runs"
+
+
+def _true_front(run: Run) -> np.ndarray | None:
+    """Rebuild the (cheap) benchmark problem from the run's resolved config to get its front."""
+    cfg = run.meta.get("config", {}).get("problem")
+    if not cfg or "_target_" not in cfg:
+        return None
+    from hamp_bench.runner import build
+    from omegaconf import OmegaConf
+
+    return build(OmegaConf.create(cfg), "problem").true_front()
+
+
+def igd_plus(run: Run, reference: np.ndarray) -> float:
+    F = run.normalise(run.F[run.front_mask]) if len(run.F) else np.empty((0, reference.shape[1]))
+    if len(F) == 0:
+        return float("nan")
+    return float(moocore.igd_plus(F, ref=reference))
+
+
+def anytime_grid(budget: int, points: int = 40) -> np.ndarray:
+    """Evaluation counts at which the anytime curve is sampled (1 .. budget, log-ish spaced)."""
+    grid = np.unique(np.rint(np.geomspace(1, max(budget, 1), points)).astype(int))
+    return grid
+
+
+def anytime_hypervolume(runs: list[Run], points: int = 40) -> pd.DataFrame:
+    """Long table: problem, algorithm, seed, evaluations, hv (normalised)."""
+    rows = []
+    for r in runs:
+        grid = anytime_grid(int(r.meta.get("budget") or len(r.F)), points)
+        for k in grid[grid <= len(r.F)]:
+            rows.append({"problem": r.problem, "algorithm": r.algorithm, "seed": r.seed,
+                         "evaluations": int(k), "hv": r.hypervolume(int(k))})
+    return pd.DataFrame(rows)
