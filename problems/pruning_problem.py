@@ -112,7 +112,7 @@ class PruningProblem(Problem):
         return {"network": self.network_cfg, "base_model": self.base_meta["key"],
                 "dataset": {k: v for k, v in self.dataset_cfg.items()
                             if k not in ("data_dir", "download")},
-                "hardware": self.profile.describe(), "objectives": self.objective_keys,
+                "hardware": self.profile.identity(), "objectives": self.objective_keys,
                 "levels": self.levels, "round_to": self.round_to, "criterion": self.criterion,
                 "criterion_seed": self.criterion_seed, "fidelity": asdict(self.fidelity)}
 

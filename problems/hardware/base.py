@@ -42,6 +42,10 @@ class HardwareProfile(ABC):
         """Live profiles only: time one pruned network; `latency` plus extras."""
         raise NotImplementedError(f"hardware={self.cfg.name} is not a live profile")
 
+    def identity(self) -> dict:
+        """What defines this profile's latencies (hashed into the problem's fingerprint)."""
+        return self.describe()
+
     def describe(self) -> dict:
         return {"name": self.cfg.name, "precision": self.cfg.precision,
                 "objective": self.objective.name, "unit": self.objective.unit}

@@ -131,6 +131,14 @@ class LatencyTable:
                             "re-record it (the recorder resumes)") from None
         return cls(df, meta, path)
 
+    @property
+    def sha256(self) -> str:
+        """A hash of the entries and the manifest (content, not location)."""
+        import hashlib
+
+        text = self.entries[list(COLUMNS)].to_csv(index=False) + yaml.safe_dump(self.manifest, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
     def write(self, path: str | Path) -> None:
         """Write table.csv and manifest.yaml atomically (temp file + rename each)."""
         path = Path(path)

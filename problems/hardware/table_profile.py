@@ -54,10 +54,16 @@ class TableProfile(HardwareProfile):
         if self.table is not None:
             keys = ("provenance", "device", "runtime", "runtime_version", "execution_provider",
                     "precision", "power_mode", "date", "fixed_ms", "interpolation")
-            d.update(path=str(self.table.path), table={k: self.table.manifest[k] for k in keys})
+            d.update(path=str(self.table.path), table_sha256=self.table.sha256,
+                     table={k: self.table.manifest[k] for k in keys})
             if "fit" in self.table.manifest:
                 d["table"]["fit"] = self.table.manifest["fit"]
         return d
+
+
+    def identity(self) -> dict:
+        """The table's content, not where it lies: moving a table keeps its runs comparable."""
+        return {k: v for k, v in self.describe().items() if k != "path"}
 
 
 class JetsonNanoProfile(TableProfile):
