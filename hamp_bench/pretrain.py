@@ -3,14 +3,12 @@ time (e.g. on a GPU machine with problem.device=cuda), with the same config tree
 
 from __future__ import annotations
 
-import os
-import sys
-
 import hydra
 from omegaconf import DictConfig
 
 from hamp_bench.config import register_configs
-from hamp_bench.errors import ConfigError, UserError
+from hamp_bench.cli_errors import user_errors
+from hamp_bench.errors import ConfigError
 from hamp_bench.runner import build
 
 register_configs()
@@ -18,16 +16,11 @@ register_configs()
 
 @hydra.main(version_base="1.3", config_path="pkg://hamp_bench.conf", config_name="config")
 def main(cfg: DictConfig) -> None:
-    try:
+    with user_errors("hamp_bench.pretrain"):
         if "pretrain" not in cfg.problem:
             raise ConfigError(f"problem={cfg.problem.name} has no base model to pretrain; "
                               "choose a pruning problem such as problem=vgg16_jetson")
         problem = build(cfg.problem, "problem")
-    except UserError as e:
-        if os.environ.get("HYDRA_FULL_ERROR") == "1":
-            raise
-        print(f"hamp_bench.pretrain: error: {e}", file=sys.stderr)
-        sys.exit(2)
     meta = problem.base_meta
     print(f"base model: {meta['path']}\n"
           f"  {meta['network']['name']} on {meta['dataset']['name']}: validation error "

@@ -41,6 +41,12 @@ def test_wheel_has_one_top_level_package_and_the_configs(wheel):
     assert "hamp_bench/conf/config.yaml" in names
     assert "hamp_bench/conf/algorithm/nsga2.yaml" in names
     assert "hamp_bench/problems/benchmarks.py" in names
+    # the shipped latency tables, their manifests and the data the Nano model is fitted to
+    for net in ("vgg16", "resnet20", "resnet56", "mobilenetv2"):
+        assert f"hamp_bench/problems/hardware/tables/jetson_nano/{net}/table.csv" in names
+        assert f"hamp_bench/problems/hardware/tables/jetson_nano/{net}/manifest.yaml" in names
+    assert "hamp_bench/problems/hardware/data/jetson_nano_conv3x3_per_layer.csv" in names
+    assert "hamp_bench/conf/record.yaml" in names
 
 
 def test_installed_wheel_runs_from_another_directory(wheel, tmp_path):
