@@ -121,10 +121,10 @@ def keep_ratios(runs: list[Run], problem: str, out: Path) -> str | None:
     d = pd.DataFrame(rows)
     fig, ax = plt.subplots(figsize=(max(5, 0.45 * len(genes) + 1.5), 3.4))
     sns.boxplot(data=d, x="gene", y="keep", hue="algorithm", ax=ax, fliersize=1, linewidth=0.6)
-    ax.set(xlabel="channel group (execution order)", ylabel="kept fraction (level / top level)",
+    ax.set(xlabel="channel group (genome order)", ylabel="kept fraction (level / top level)",
            title=f"{problem}: what the fronts keep")
     ax.tick_params(axis="x", rotation=60, labelsize=6)
-    ax.legend(fontsize=6, ncol=2)
+    ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return _save(fig, out, f"keep_{_slug(problem)}")
 
 
