@@ -8,9 +8,11 @@ switch to the CPU.
 
 from __future__ import annotations
 
+import copy
 import io
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,8 +94,46 @@ def _summary(times_ms: list[float]) -> tuple[float, float]:
     return float(med), float(q3 - q1)
 
 
-def time_module(module: nn.Module, example: torch.Tensor, cfg: TimingConfig) -> Timing:
-    """Median and IQR of `cfg.repeats` timed forward passes after `cfg.warmup` untimed ones."""
+def time_module(module: nn.Module, example: torch.Tensor, cfg: TimingConfig,
+                copies: int = 1) -> Timing:
+    """Median and IQR of `cfg.repeats` timed forward passes after `cfg.warmup` untimed ones.
+
+    `copies` > 1 loads that many instances of the model, each with its own weights in memory,
+    and runs them in turn (`cfg.repeats` passes each): a layer timed so finds its weights
+    evicted by the others, as inside a network whose weights exceed the cache.
+    """
+    if copies < 1:
+        raise ConfigError(f"copies={copies}: at least one instance of the model is timed")
+    runs, onnx_mb = _runners(module, example, cfg, copies)
+    _warm(runs, cfg)
+    times = [_timer(cfg)(run) for _ in range(cfg.repeats) for run in runs]
+    return Timing(*_summary(times), onnx_mb=onnx_mb)
+
+
+def time_interleaved(modules: list[nn.Module], example: torch.Tensor, cfg: TimingConfig,
+                     rounds: int = 10, seed: int = 0) -> list[Timing]:
+    """Times of several models measured in `rounds` rounds, each visiting every model once in a
+    fresh random order for ceil(`cfg.repeats` / rounds) passes: a slow spell of the machine
+    (other tenants, clocks) then spreads over all models instead of biasing the few timed
+    during it, which is what a comparison between models needs. All models stay loaded."""
+    if rounds < 1:
+        raise ConfigError(f"rounds={rounds}: at least one round of timing is needed")
+    loaded = [_runners(m, example, cfg) for m in modules]
+    runs = [r[0] for r, _ in loaded]
+    _warm(runs, cfg)
+    per_round = -(-cfg.repeats // rounds)
+    timer, rng = _timer(cfg), np.random.default_rng(seed)
+    times: list[list[float]] = [[] for _ in runs]
+    for _ in range(rounds):
+        for i in rng.permutation(len(runs)):
+            times[i] += [timer(runs[i]) for _ in range(per_round)]
+    return [Timing(*_summary(t), onnx_mb=mb) for t, (_, mb) in zip(times, loaded)]
+
+
+def _runners(module: nn.Module, example: torch.Tensor, cfg: TimingConfig,
+             copies: int = 1) -> tuple[list[Callable[[], object]], float]:
+    """`copies` callables, each running one forward pass of its own instance of the module (own
+    weights in memory) as `cfg` says, and the size of the ONNX export in MB (NaN for torch)."""
     module = module.eval()
     if cfg.runtime == "onnxruntime":
         import onnxruntime as ort
@@ -102,35 +142,46 @@ def time_module(module: nn.Module, example: torch.Tensor, cfg: TimingConfig) -> 
         so = ort.SessionOptions()
         so.intra_op_num_threads = cfg.threads
         so.log_severity_level = 3
-        session = ort.InferenceSession(model, so, providers=[PROVIDERS[cfg.provider]])
         feed = {"x": example.numpy()}
-        for _ in range(cfg.warmup):
-            session.run(None, feed)
-        times = []
-        for _ in range(cfg.repeats):
-            t = time.perf_counter_ns()
-            session.run(None, feed)
-            times.append((time.perf_counter_ns() - t) / 1e6)
-        return Timing(*_summary(times), onnx_mb=len(model) / 1e6)
+        sessions = [ort.InferenceSession(model, so, providers=[PROVIDERS[cfg.provider]])
+                    for _ in range(copies)]
+        return [lambda s=s: s.run(None, feed) for s in sessions], len(model) / 1e6
 
     device = torch.device(cfg.provider)
-    module, example = module.to(device), example.to(device)
+    example = example.to(device)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
-    times = []
-    with torch.inference_mode():
-        for _ in range(cfg.warmup):
-            module(example)
-        for _ in range(cfg.repeats):
-            if device.type == "cuda":
-                start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-                start.record()
-                module(example)
-                end.record()
-                torch.cuda.synchronize()
-                times.append(start.elapsed_time(end))
-            else:
-                t = time.perf_counter_ns()
-                module(example)
-                times.append((time.perf_counter_ns() - t) / 1e6)
-    return Timing(*_summary(times))
+
+    def runner(instance: nn.Module):
+        def run():
+            with torch.inference_mode():
+                instance(example)
+        return run
+    instances = [module.to(device)] + [copy.deepcopy(module).to(device) for _ in range(copies - 1)]
+    return [runner(m) for m in instances], float("nan")
+
+
+def _warm(runs: list, cfg: TimingConfig) -> None:
+    for _ in range(cfg.warmup):
+        for run in runs:
+            run()
+
+
+def _timer(cfg: TimingConfig):
+    return _cuda_ms if cfg.runtime == "torch" and cfg.provider == "cuda" else _wall_ms
+
+
+def _wall_ms(run) -> float:
+    t = time.perf_counter_ns()
+    run()
+    return (time.perf_counter_ns() - t) / 1e6
+
+
+def _cuda_ms(run) -> float:
+    """GPU time between CUDA events around the run."""
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    start.record()
+    run()
+    end.record()
+    torch.cuda.synchronize()
+    return start.elapsed_time(end)
