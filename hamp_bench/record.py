@@ -22,7 +22,8 @@ def main(cfg: DictConfig) -> None:
         channels, size, classes = dataset_shape(OmegaConf.to_container(cfg.dataset))
         shape = NetworkShape(cfg.network.name, float(cfg.network.width), channels, size, classes)
         plan = RecordingPlan(shape, cfg.levels, cfg.round_to, cfg.batch, cfg.checkpoints, cfg.seed,
-                             cfg.device_name, cfg.power_mode)
+                             cfg.device_name, cfg.power_mode, cfg.context_mb,
+                             cfg.passes)
         table = record_table(plan, TimingConfig(**cfg.timing), cfg.out)
     m = table.manifest
     print(f"recorded {len(table.entries)} layer configurations of {shape.name} in {table.path}\n"

@@ -30,7 +30,11 @@ class RecordAppConfig:
     seed: int = 0
     device_name: str = ""  # for the manifest; default: this machine's processor
     power_mode: str = "unknown"  # e.g. "nvpmodel 0 (MAXN)" on a Jetson
-    timing: TimingSchema = field(default_factory=TimingSchema)
+    # time each layer in turn with copies of itself holding this many MB of weights, so that
+    # they come from memory as inside a network (0: one copy, weights warm in the cache)
+    context_mb: float = 32.0
+    passes: int = 3  # each configuration timed in this many passes, each in a random order
+    timing: TimingSchema = field(default_factory=lambda: TimingSchema(threads=1))
 
 
 @dataclass
@@ -43,4 +47,5 @@ class ValidateAppConfig:
     levels: int = 16
     round_to: int = 1
     out: Optional[str] = None  # default: validation/<network> in the working directory
-    timing: TimingSchema = field(default_factory=TimingSchema)
+    rounds: int = 10  # the n networks are timed interleaved, in this many rounds
+    timing: TimingSchema = field(default_factory=lambda: TimingSchema(threads=1))

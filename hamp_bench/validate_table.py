@@ -29,10 +29,13 @@ def main(cfg: DictConfig) -> None:
         shape = NetworkShape(cfg.network.name, float(cfg.network.width), channels, size, classes)
         out = cfg.out or f"validation/{shape.name}"
         s = validate(profile, shape, TimingConfig(**cfg.timing), cfg.n, out, cfg.levels,
-                     cfg.round_to, cfg.seed)
+                     cfg.round_to, cfg.seed, cfg.rounds)
     print(f"{shape.name}: {s['n']} random pruned networks, table vs live here: Kendall tau "
           f"{s['kendall_tau']:.3f}, Spearman {s['spearman_rho']:.3f}, MAPE {s['mape']:.1%}\n"
           f"  written to {out}/ (validation.csv, validation.json, scatter.png/pdf)")
+    if s["mismatch"]:
+        print(f"  note: the table was timed differently from this check ({'; '.join(s['mismatch'])});"
+              " set timing.* to the table's manifest for a like-for-like check")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 import yaml
+from torch import nn
 
 from hamp_bench.errors import ConfigError, DataError
 from hamp_bench.problems.costs import CostModel, trace_layers
@@ -17,7 +19,8 @@ from hamp_bench.problems.hardware import jetson_nano, recorder
 from hamp_bench.problems.hardware.recorder import RecordingPlan, record_table
 from hamp_bench.problems.hardware.table import (KEY, LatencyTable, NetworkShape, base_manifest,
                                                 group_choices)
-from hamp_bench.problems.hardware.timing import TimingConfig
+from hamp_bench.problems.hardware.timing import TimingConfig, time_interleaved, time_module
+from hamp_bench.problems.hardware.validation import _mismatch
 from hamp_bench.problems.networks import build_network
 from hamp_bench.problems.pruning import group_sizes, keep_counts
 from hamp_bench.problems.pruning_problem import PruningProblem
@@ -167,11 +170,11 @@ def test_recorder_times_every_reachable_configuration_and_resumes(tmp_path, monk
     calls = {"n": 0}
     real = recorder.time_module
 
-    def flaky(module, x, timing):
+    def flaky(module, x, timing, copies=1):
         calls["n"] += 1
         if calls["n"] == 6:
             raise KeyboardInterrupt  # a user's Ctrl-C in the middle of the recording
-        return real(module, x, timing)
+        return real(module, x, timing, copies)
 
     monkeypatch.setattr(recorder, "time_module", flaky)
     with pytest.raises(KeyboardInterrupt):
@@ -185,13 +188,14 @@ def test_recorder_times_every_reachable_configuration_and_resumes(tmp_path, monk
     monkeypatch.setattr(recorder, "time_module", real)
     counted = {"n": 0}
     monkeypatch.setattr(recorder, "time_module",
-                        lambda m, x, t: (counted.__setitem__("n", counted["n"] + 1), real(m, x, t))[1])
+                        lambda m, x, t, copies: (counted.__setitem__("n", counted["n"] + 1),
+                                                 real(m, x, t, copies))[1])
     table = record_table(plan, FAST, tmp_path / "t", progress=False)
 
     costs, sizes = tiny_costs()
     n_configs = 3 + 3 * 3 + 3 * 3 + 3  # levels 3: keep 5/11/16, 11/21/32, 11/21/32
     assert len(table.entries) == n_configs
-    assert counted["n"] == n_configs - 5 + 3  # the rest of the layers, then 3 check points
+    assert counted["n"] == n_configs - 5  # the rest of the layers (check points: interleaved)
     assert table.manifest["provenance"] == "recorded"
     assert table.manifest["execution_provider"] == "CPUExecutionProvider"
     assert table.manifest["repeats"] == 3 and table.manifest["warmup"] == 1
@@ -201,8 +205,9 @@ def test_recorder_times_every_reachable_configuration_and_resumes(tmp_path, monk
     # the table works as a profile for this network
     profile = build_profile({"name": "table", "path": str(tmp_path / "t")})
     profile.bind(costs, group_choices(sizes, 3, 1), SHAPE)
-    lat = profile.latency(costs, keep_counts(np.array([[1, 1, 1], [3, 3, 3]]), sizes, 3))
-    assert lat[0] < lat[1]
+    genomes = checks[[f"x{i}" for i in range(len(sizes))]].to_numpy()
+    lat = profile.latency(costs, keep_counts(genomes, sizes, 3))
+    np.testing.assert_allclose(lat, checks.predicted_ms, atol=1e-5)  # what the recorder checked
 
 
 def test_recorder_refuses_to_mix_settings(tmp_path, monkeypatch):
@@ -212,6 +217,48 @@ def test_recorder_refuses_to_mix_settings(tmp_path, monkeypatch):
         record_table(RecordingPlan(SHAPE, levels=3), FAST, tmp_path / "t", progress=False)
     with pytest.raises(ConfigError, match="levels >= 2"):
         record_table(RecordingPlan(SHAPE, levels=1), FAST, tmp_path / "u", progress=False)
+
+
+def test_context_copies_and_passes_are_applied_and_recorded(tmp_path):
+    small, big = nn.Linear(16, 16), nn.Linear(1024, 1024)  # 1 KiB and 4 MiB of weights
+    plan = RecordingPlan(SHAPE, levels=2, checkpoints=1, context_mb=8.0, passes=2)
+    assert plan.copies(big) == 2 and plan.copies(small) == recorder.MAX_COPIES
+    assert RecordingPlan(SHAPE).copies(big) == 1  # no context: the layer alone
+    with pytest.raises(ConfigError, match="context_mb=-1.0 must be >= 0"):
+        RecordingPlan(SHAPE, context_mb=-1.0).check()
+    table = record_table(plan, FAST, tmp_path / "t", progress=False)
+    assert table.manifest["context_mb"] == 8.0 and "copies of itself" in table.manifest["what_is_timed"]
+    # two passes of ceil(3 / 2) repeats each, one entry per configuration
+    assert len(table.entries) == 2 + 2 * 2 + 2 * 2 + 2 and (table.entries.repeats == 4).all()
+    assert table.manifest["passes"] == 2
+    with pytest.raises(ConfigError, match="passes >= 1"):
+        RecordingPlan(SHAPE, passes=0).check()
+
+
+@pytest.mark.parametrize("runtime", ["onnxruntime", "torch"])
+def test_timing_with_copies_and_interleaved(runtime):
+    cfg = TimingConfig(runtime=runtime, warmup=1, repeats=4)
+    x = torch.randn(1, 512)
+    t = time_module(nn.Linear(512, 512), x, cfg, copies=3)
+    assert t.median_ms > 0 and t.iqr_ms >= 0
+    assert np.isnan(t.onnx_mb) == (runtime == "torch")
+    with pytest.raises(ConfigError, match="copies=0"):
+        time_module(nn.Linear(512, 512), x, cfg, copies=0)
+    # one timing per model, in the order given, however they were visited
+    small, big = nn.Linear(512, 8), nn.Sequential(*[nn.Linear(512, 512) for _ in range(40)])
+    times = time_interleaved([small, big, small], x, cfg, rounds=2)
+    assert len(times) == 3 and times[1].median_ms > 5 * max(times[0].median_ms, times[2].median_ms)
+    with pytest.raises(ConfigError, match="rounds=0"):
+        time_interleaved([small], x, cfg, rounds=0)
+
+
+def test_validation_names_how_the_table_was_timed_differently():
+    table = {"provenance": "recorded", "runtime": "onnxruntime", "threads": 1,
+             "execution_provider": "CPUExecutionProvider"}
+    live = TimingConfig(threads=2).describe()
+    assert _mismatch(table, live) == ["threads: table 1, live 2"]
+    assert _mismatch(table, TimingConfig(threads=1).describe()) == []
+    assert _mismatch({**table, "provenance": "modelled"}, live) == []  # a model is not timed
 
 
 def test_an_unavailable_execution_provider_is_an_error_not_a_fallback():
@@ -304,9 +351,12 @@ def test_record_and_validate_from_the_command_line(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "recorded 24 layer configurations of tiny" in r.stdout
     r = run("hamp_bench.validate_table", "network=tiny", "dataset=digits", "hardware=table",
-            "hardware.path=tbl", "n=6", "levels=3", "timing.repeats=3", "timing.warmup=1")
+            "hardware.path=tbl", "n=6", "levels=3", "timing.repeats=3", "timing.warmup=1",
+            "timing.threads=2")
     assert r.returncode == 0, r.stderr
     assert "Kendall tau" in r.stdout
+    # the table was recorded with one thread (the recorder's default): the check says so
+    assert "threads: table 1, live 2" in r.stdout
     for f in ("validation.csv", "validation.json", "scatter.png", "scatter.pdf"):
         assert (tmp_path / "validation" / "tiny" / f).is_file()
     r = run("hamp_bench.validate_table", "network=vgg16", "dataset=digits", "hardware=table",

@@ -1,10 +1,16 @@
 """Recording a latency table on the machine this runs on (what a Jetson Nano owner runs on the
-board): every layer configuration a network's genome space can produce is timed once, then a
-few whole networks fix the per-network cost and check the sum.
+board): every layer configuration a network's genome space can produce is timed, then a few
+whole networks fix the per-network cost and check the sum.
 
-Resumable: each timed configuration is appended to `<out>/partial.csv` as it is measured (a
-killed recording loses at most the configuration in flight); a rerun with the same settings
-skips what is there, with other settings it refuses to mix. The finished table.csv,
+The configurations are timed in `passes` passes, each in its own random order and with a share
+of the repeats; an entry is the median over its passes. A machine's speed drifts (other
+tenants, clocks, heat): timed once in enumeration order, a slow spell would inflate a run of
+neighbouring configurations (all widths of one layer) together and bias whole networks; so it
+becomes small independent noise that sums out over a network's layers.
+
+Resumable: each timed (configuration, pass) is appended to `<out>/partial.csv` as it is measured
+(a killed recording loses at most the one in flight); a rerun with the same settings skips what
+is there, with other settings it refuses to mix. The finished table.csv,
 checkpoints.csv and manifest.yaml are written atomically and the partial files removed.
 """
 
@@ -14,7 +20,7 @@ import json
 import logging
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -30,11 +36,17 @@ from hamp_bench.problems.hardware.live import machine
 from hamp_bench.problems.hardware.table import (COLUMNS, KEY, LatencyTable, NetworkShape,
                                                 TableLookup, base_manifest, group_choices,
                                                 reachable_configs)
-from hamp_bench.problems.hardware.timing import TimingConfig, time_module
+from hamp_bench.problems.hardware.timing import TimingConfig, time_interleaved, time_module
 from hamp_bench.problems.networks import build_network
 from hamp_bench.problems.pruning import group_sizes, keep_counts, kept_channels, prune
 
 log = logging.getLogger("hamp_bench")
+
+
+MAX_COPIES = 16
+#: partial.csv: one row per (configuration, pass)
+PARTIAL_KEY = [*KEY, "pass"]
+PARTIAL_COLUMNS = [*COLUMNS, "pass"]
 
 
 @dataclass(frozen=True)
@@ -47,12 +59,25 @@ class RecordingPlan:
     seed: int = 0
     device: str = ""  # free text for the manifest (default: this machine's processor)
     power_mode: str = "unknown"
+    # time each layer among copies of itself whose weights total at least this many MB (at most
+    # MAX_COPIES), so that its weights come from memory as inside a network; 0: one copy, warm
+    context_mb: float = 0.0
+    passes: int = 1  # each configuration timed in this many shuffled passes (module docstring)
 
     def check(self) -> None:
-        if self.levels < 2 or self.round_to < 1 or self.batch < 1 or self.checkpoints < 1:
-            raise ConfigError(f"record: levels >= 2, round_to >= 1, batch >= 1 and checkpoints >= 1 "
-                              f"are required, got levels={self.levels}, round_to={self.round_to}, "
-                              f"batch={self.batch}, checkpoints={self.checkpoints}")
+        if min(self.levels - 1, self.round_to, self.batch, self.checkpoints, self.passes) < 1:
+            raise ConfigError(f"record: levels >= 2, round_to >= 1, batch >= 1, checkpoints >= 1 "
+                              f"and passes >= 1 are required, got levels={self.levels}, "
+                              f"round_to={self.round_to}, batch={self.batch}, "
+                              f"checkpoints={self.checkpoints}, passes={self.passes}")
+        if self.context_mb < 0:
+            raise ConfigError(f"record: context_mb={self.context_mb} must be >= 0 (0: time each "
+                              "layer alone, its weights warm in the cache)")
+
+    def copies(self, module: nn.Module) -> int:
+        """How many instances of a layer are timed in turn (see context_mb)."""
+        mb = sum(p.numel() * p.element_size() for p in module.parameters()) / 2**20
+        return int(np.clip(np.ceil(self.context_mb / max(mb, 1e-9)), 1, MAX_COPIES))
 
 
 def layer_module(row) -> tuple[nn.Module, torch.Tensor]:
@@ -94,10 +119,16 @@ def record_table(plan: RecordingPlan, timing: TimingConfig, out: str | Path,
             raise ConfigError(f"{out} already holds a table; choose another out= folder")
         state.write_text(json.dumps({"key": stable_hash(settings), "settings": settings}, default=str))
     done = _read_partial(partial)
+    n_all = len(todo_all) * plan.passes
     if len(done):
-        log.info("resuming: %d of %d configurations already timed", len(done), len(todo_all))
-    seen = set(done[list(KEY)].itertuples(index=False, name=None))
-    todo = todo_all[[tuple(r) not in seen for r in todo_all[list(KEY)].itertuples(index=False, name=None)]]
+        log.info("resuming: %d of %d (configuration, pass) timings already made", len(done), n_all)
+    seen = set(done[PARTIAL_KEY].itertuples(index=False, name=None))
+    rng = np.random.default_rng(plan.seed)
+    todo = pd.concat([todo_all.iloc[rng.permutation(len(todo_all))].assign(**{"pass": k})
+                      for k in range(plan.passes)])
+    todo = todo[[tuple(r) not in seen for r in todo[PARTIAL_KEY].itertuples(index=False, name=None)]]
+    repeats = -(-timing.repeats // plan.passes)
+    pass_timing = replace(timing, repeats=repeats)
 
     show = sys.stderr.isatty() if progress is None else progress
     last_log = time.monotonic()
@@ -106,17 +137,21 @@ def record_table(plan: RecordingPlan, timing: TimingConfig, out: str | Path,
             f.write("\n")  # end the line a kill cut short, so the next row starts cleanly
     with open(partial, "a") as f:
         if f.tell() == 0:
-            f.write(",".join(COLUMNS) + "\n")
+            f.write(",".join(PARTIAL_COLUMNS) + "\n")
         for i, (_, row) in enumerate(tqdm(list(todo.iterrows()), desc="layers", disable=not show,
                                           unit="cfg")):
             module, x = layer_module(row)
-            t = time_module(module, x, timing)
-            f.write(",".join(str(row[k]) for k in KEY) + f",{t.median_ms:.6f},{t.iqr_ms:.6f},{timing.repeats}\n")
+            t = time_module(module, x, pass_timing, copies=plan.copies(module))
+            f.write(",".join(str(row[k]) for k in KEY)
+                    + f",{t.median_ms:.6f},{t.iqr_ms:.6f},{repeats},{row['pass']}\n")
             f.flush()
             if not show and time.monotonic() - last_log > 10:
                 last_log = time.monotonic()
-                log.info("timed %d of %d configurations", len(done) + i + 1, len(todo_all))
-    entries = _read_partial(partial)
+                log.info("timed %d of %d (configuration, pass)", len(done) + i + 1, n_all)
+    # an entry: the median over its passes
+    entries = _read_partial(partial).groupby(list(KEY), as_index=False, sort=False).agg(
+        median_ms=("median_ms", "median"), iqr_ms=("iqr_ms", "median"), repeats=("repeats", "sum")
+    ).sort_values(list(KEY), ignore_index=True)
 
     device = plan.device or machine()
     manifest = base_manifest(
@@ -124,9 +159,14 @@ def record_table(plan: RecordingPlan, timing: TimingConfig, out: str | Path,
         power_mode=plan.power_mode, fixed_ms=0.0,
         network={**asdict(plan.shape), "in_channels": [plan.shape.in_channels],
                  "levels": plan.levels, "round_to": plan.round_to},
-        batch=plan.batch,
+        batch=plan.batch, context_mb=plan.context_mb, passes=plan.passes,
         what_is_timed="each conv (BN folded into its bias) + ReLU, and each linear layer, exported "
-                      "alone to ONNX; whole networks at the check points")
+                      "alone to ONNX" + (f" and timed in turn with copies of itself holding at "
+                                         f"least {plan.context_mb:g} MB of weights (at most "
+                                         f"{MAX_COPIES})" if plan.context_mb else "")
+                      + f"; {plan.passes} pass(es) over all configurations in random orders, an "
+                        "entry the median over its passes; whole networks at the check points, "
+                        "timed interleaved")
     table = LatencyTable(entries, manifest)
     lookup = TableLookup(table, costs, group_choices(sizes, plan.levels, plan.round_to))
 
@@ -134,13 +174,12 @@ def record_table(plan: RecordingPlan, timing: TimingConfig, out: str | Path,
     genomes = np.vstack([np.full(len(sizes), plan.levels),
                          rng.integers(1, plan.levels + 1, size=(plan.checkpoints - 1, len(sizes)))])
     rankings = [np.arange(s) for s in sizes]
-    rows = []
-    for g in genomes:
-        keep = keep_counts(g, sizes, plan.levels, plan.round_to)
-        t = time_module(prune(net, kept_channels(rankings, keep[0])),
-                        net.example_input(plan.batch), timing)
-        rows.append({**{f"x{i}": int(v) for i, v in enumerate(g)}, "measured_ms": t.median_ms,
-                     "measured_iqr_ms": t.iqr_ms, "layer_sum_ms": float(lookup.latency_ms(keep)[0])})
+    keeps = [keep_counts(g, sizes, plan.levels, plan.round_to) for g in genomes]
+    timed = time_interleaved([prune(net, kept_channels(rankings, k[0])) for k in keeps],
+                             net.example_input(plan.batch), timing, seed=plan.seed)
+    rows = [{**{f"x{i}": int(v) for i, v in enumerate(g)}, "measured_ms": t.median_ms,
+             "measured_iqr_ms": t.iqr_ms, "layer_sum_ms": float(lookup.latency_ms(k)[0])}
+            for g, k, t in zip(genomes, keeps, timed)]
     checks = pd.DataFrame(rows)
     # may be negative: each layer timed alone paid the per-call overhead a network pays once
     fixed = float(np.median(checks.measured_ms - checks.layer_sum_ms))
@@ -162,12 +201,12 @@ def record_table(plan: RecordingPlan, timing: TimingConfig, out: str | Path,
 def _read_partial(path: Path) -> pd.DataFrame:
     """Rows timed so far; a line cut short by a kill is dropped (it is timed again)."""
     if not path.is_file() or path.stat().st_size == 0:
-        return pd.DataFrame(columns=list(COLUMNS))
+        return pd.DataFrame(columns=PARTIAL_COLUMNS)
     try:
         df = pd.read_csv(path, dtype={"op": str}, on_bad_lines="skip")
     except pd.errors.ParserError as e:
         raise DataError(f"{path} is corrupt ({e}); delete it to record again") from None
     df = df.dropna()
-    for k in KEY[1:] + ("repeats",):
+    for k in KEY[1:] + ("repeats", "pass"):
         df[k] = df[k].astype(np.int64)
-    return df.drop_duplicates(list(KEY)).reset_index(drop=True)
+    return df.drop_duplicates(PARTIAL_KEY).reset_index(drop=True)

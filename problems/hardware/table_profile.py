@@ -53,7 +53,8 @@ class TableProfile(HardwareProfile):
         d = super().describe()
         if self.table is not None:
             keys = ("provenance", "device", "runtime", "runtime_version", "execution_provider",
-                    "precision", "power_mode", "date", "fixed_ms", "interpolation")
+                    "precision", "threads", "power_mode", "date", "fixed_ms",
+                    "interpolation")
             d.update(path=str(self.table.path), table_sha256=self.table.sha256,
                      table={k: self.table.manifest[k] for k in keys})
             if "fit" in self.table.manifest:
