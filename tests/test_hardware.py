@@ -230,7 +230,7 @@ def test_context_copies_and_passes_are_applied_and_recorded(tmp_path):
     assert table.manifest["context_mb"] == 8.0 and "copies of itself" in table.manifest["what_is_timed"]
     # two passes of ceil(3 / 2) repeats each, one entry per configuration
     assert len(table.entries) == 2 + 2 * 2 + 2 * 2 + 2 and (table.entries.repeats == 4).all()
-    assert table.manifest["passes"] == 2
+    assert table.manifest["passes"] == 2 and table.manifest["repeats"] == 4
     with pytest.raises(ConfigError, match="passes >= 1"):
         RecordingPlan(SHAPE, passes=0).check()
 

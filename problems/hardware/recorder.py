@@ -155,7 +155,9 @@ def record_table(plan: RecordingPlan, timing: TimingConfig, out: str | Path,
 
     device = plan.device or machine()
     manifest = base_manifest(
-        provenance="recorded", device=device, **timing.describe(), precision="fp32",
+        provenance="recorded", device=device,
+        # repeats: per entry, over its passes
+        **replace(timing, repeats=repeats * plan.passes).describe(), precision="fp32",
         power_mode=plan.power_mode, fixed_ms=0.0,
         network={**asdict(plan.shape), "in_channels": [plan.shape.in_channels],
                  "levels": plan.levels, "round_to": plan.round_to},
