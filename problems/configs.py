@@ -61,17 +61,21 @@ class FidelityConfig:
 
 @dataclass
 class PretrainConfig:
-    """The pretraining recipe (hashed into the cached base model's name)."""
+    """The pretraining recipe (hashed into the cached base model's name). epochs, batch_size and
+    lr left null come from the recipe known for the (network, dataset) pair (problems/recipes.py)."""
 
-    epochs: float = 30
-    batch_size: int = 128
-    lr: float = 0.05
+    epochs: Optional[float] = None
+    batch_size: Optional[int] = None
+    lr: Optional[float] = None
     momentum: float = 0.9
     weight_decay: float = 5e-4
     schedule: str = "cosine"
     augment: bool = True
     seed: int = 0
     checkpoint: Optional[str] = None  # use these weights instead of the cache (trained elsewhere)
+    # a base model whose validation error is above this is refused (null: half the error of
+    # always guessing the most frequent class, 0.45 with 10 balanced classes)
+    max_val_error: Optional[float] = None
 
 
 @dataclass
@@ -91,5 +95,10 @@ class PruningProblemConfig:
     criterion_seed: int = 0  # for criterion=random
     fidelity: FidelityConfig = field(default_factory=FidelityConfig)
     pretrain: PretrainConfig = field(default_factory=PretrainConfig)
-    model_dir: str = "${cache.dir}"  # where trained base models are cached
+    # where trained base models are cached: apart from the evaluation cache (cache.dir), so that
+    # moving one never retrains the other
+    model_dir: str = "${oc.env:HAMP_BENCH_MODEL_DIR,'~/.cache/hamp_bench'}"
     device: str = "cpu"  # or cuda, for pretraining and fine-tuning
+    # torch threads for evaluation (null: torch's default here). Results depend on it (summation
+    # order), so it is part of the problem's fingerprint and run.json
+    threads: Optional[int] = None

@@ -15,9 +15,11 @@ training split's per-channel mean and standard deviation.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import pickle
 import tarfile
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -66,11 +68,36 @@ class DataSplits:
     synthetic: bool
     source: str
 
+    @cached_property
+    def content_sha256(self) -> str:
+        """sha256 of the prepared splits (images and labels, in order): two copies of a dataset
+        that read the same (Debian's Fashion-MNIST and a user's folder, say) but differ in one
+        pixel or in their split get different hashes. About 1 s per GB."""
+        h = hashlib.sha256()
+        for split in (self.train, self.val, self.test):
+            for t in (split.x, split.y):
+                h.update(f"{t.dtype}{tuple(t.shape)}".encode())
+                h.update(t.contiguous().view(-1).view(torch.uint8).numpy())
+        return h.hexdigest()
+
+    @property
+    def chance_error(self) -> float:
+        """Top-1 error of always guessing the most frequent validation class."""
+        counts = torch.bincount(self.val.y, minlength=self.num_classes)
+        return 1.0 - float(counts.max()) / len(self.val)
+
     def describe(self) -> dict:
         return {"name": self.name, "synthetic": self.synthetic, "source": self.source,
                 "train": len(self.train), "val": len(self.val), "test": len(self.test),
                 "image_size": self.image_size, "channels": self.channels,
-                "num_classes": self.num_classes}
+                "num_classes": self.num_classes, "content_sha256": self.content_sha256}
+
+
+def data_identity(cfg: DatasetConfig | dict) -> dict:
+    """The settings of a dataset config (defaults filled in) that decide its content, not
+    where it lives."""
+    full = asdict(cfg if isinstance(cfg, DatasetConfig) else DatasetConfig(**cfg))
+    return {k: v for k, v in full.items() if k not in ("data_dir", "download")}
 
 
 #: (channels, classes) of each dataset, for tools that need a network's input but no data

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 from hamp_bench.errors import ConfigError
 from hamp_bench.hashing import genome_key
@@ -20,13 +21,15 @@ from hamp_bench.problem import Evaluation, Objective, Problem
 from hamp_bench.problems.base_models import obtain_base_model
 from hamp_bench.problems.configs import FidelityConfig, PretrainConfig
 from hamp_bench.problems.costs import CostModel, trace_layers
-from hamp_bench.problems.datasets import load_dataset
+from hamp_bench.problems.datasets import data_identity, load_dataset
 from hamp_bench.problems.hardware import build_profile
 from hamp_bench.problems.hardware.table import NetworkShape, group_choices
 from hamp_bench.problems.networks import build_network
 from hamp_bench.problems.pruning import (channel_scores, group_sizes, keep_counts, kept_channels,
                                          prune)
-from hamp_bench.problems.training import SGDRecipe, error_rate, recalibrate_bn, sgd_train
+from hamp_bench.problems.recipes import resolve_recipe
+from hamp_bench.problems.training import (SGDRecipe, error_rate, evaluation_platform,
+                                          recalibrate_bn, sgd_train, torch_threads)
 
 OBJECTIVES = ("error", "latency", "memory")
 
@@ -39,15 +42,20 @@ class PruningProblem(Problem):
                  objectives: list[str], levels: int = 16, round_to: int = 1,
                  criterion: str = "l1", criterion_seed: int = 0, fidelity: dict | None = None,
                  pretrain: dict | None = None, model_dir: str = "~/.cache/hamp_bench",
-                 device: str = "cpu", progress: bool = True):
+                 device: str = "cpu", threads: int | None = None, progress: bool = True):
         self.name = name
         self.network_cfg = dict(network)
         self.dataset_cfg = dict(dataset)
         self.levels, self.round_to = levels, round_to
         self.criterion, self.criterion_seed = criterion, criterion_seed
         self.fidelity = FidelityConfig(**(fidelity or {}))
-        self.pretrain = PretrainConfig(**(pretrain or {}))
+        self.pretrain, recipe_source = resolve_recipe(
+            PretrainConfig(**(pretrain or {})), self.network_cfg["name"], self.dataset_cfg["name"])
         self.device = device
+        if threads is not None and threads < 1:
+            raise ConfigError(f"problem.threads must be at least 1 (or null for torch's default "
+                              f"here, {torch.get_num_threads()}), got {threads}")
+        self.threads = int(threads or torch.get_num_threads())
         self._check(objectives)
         self.objective_keys = list(objectives)
 
@@ -59,7 +67,7 @@ class PruningProblem(Problem):
         make_net()  # fail on a bad network config before any training
         self.base, self.base_meta = obtain_base_model(
             make_net, self.network_cfg, self.data, self.dataset_cfg, self.pretrain,
-            Path(model_dir), device=device, progress=progress)
+            Path(model_dir), device=device, progress=progress, recipe_source=recipe_source)
         self.scores = channel_scores(self.base, criterion, criterion_seed)
         self.rankings = [np.argsort(-sc, kind="stable") for sc in self.scores]
         self.costs = CostModel(trace_layers(self.base), len(self.base.channel_groups))
@@ -109,9 +117,16 @@ class PruningProblem(Problem):
 
     # -- Problem interface -----------------------------------------------------------------
     def config(self) -> dict[str, Any]:
-        return {"network": self.network_cfg, "base_model": self.base_meta["key"],
-                "dataset": {k: v for k, v in self.dataset_cfg.items()
-                            if k not in ("data_dir", "download")},
+        """What decides an evaluation: the base model's weights (not its recipe: a retrained or
+        copied-and-changed model must not share cached results), the data's settings and
+        content, the hardware profile (tables by content), the search space, the fidelity, and
+        the platform that computes it (torch version, device, CPU kernels, threads).
+        Outside it: numpy/scipy/scikit-learn versions (they do not touch evaluation numerics)
+        and this package's own code, whose changes bump `revision`."""
+        return {"network": self.network_cfg, "base_model": self.base_meta["weights_sha256"],
+                "dataset": {**data_identity(self.dataset_cfg),
+                            "content_sha256": self.data.content_sha256},
+                "platform": evaluation_platform(self.device, self.threads),
                 "hardware": self.profile.identity(), "objectives": self.objective_keys,
                 "levels": self.levels, "round_to": self.round_to, "criterion": self.criterion,
                 "criterion_seed": self.criterion_seed, "fidelity": asdict(self.fidelity)}
@@ -153,9 +168,10 @@ class PruningProblem(Problem):
         F = self._cheap(X)
         if "error" in self.objective_keys:
             col = self.objective_keys.index("error")
-            for i, genome in enumerate(X):
-                F[i, col] = error_rate(self.pruned_network(genome), self.data.val,
-                                       limit=self.fidelity.val_size, device=self.device)
+            with torch_threads(self.threads):
+                for i, genome in enumerate(X):
+                    F[i, col] = error_rate(self.pruned_network(genome), self.data.val,
+                                           limit=self.fidelity.val_size, device=self.device)
         keep = self.keep(X)
         extras = {"params": self.costs.params(keep), "macs": self.costs.macs(keep)}
         if self.profile.live:
@@ -168,12 +184,14 @@ class PruningProblem(Problem):
         return Evaluation(F, extras)
 
     def test_scores(self, X: np.ndarray) -> dict[str, np.ndarray]:
-        return {"test_error": np.array([error_rate(self.pruned_network(g), self.data.test,
-                                                   device=self.device) for g in X])}
+        with torch_threads(self.threads):
+            return {"test_error": np.array([error_rate(self.pruned_network(g), self.data.test,
+                                                       device=self.device) for g in X])}
 
     def describe(self) -> dict[str, Any]:
         groups = [{"name": g.name, "channels": g.size} for g in self.base.channel_groups]
         live = {"latency_bounds": self.profile.bounds()} if self.profile.live else {}
         return {**super().describe(), **live, "data": self.data.describe(),
+                "platform": evaluation_platform(self.device, self.threads),
                 "hardware": self.profile.describe(), "fidelity": asdict(self.fidelity),
                 "genes": groups, "base_model": self.base_meta}

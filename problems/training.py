@@ -6,9 +6,11 @@ Every random choice (batch order, crops, flips) comes from a seeded generator, s
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 from dataclasses import dataclass
+from typing import Iterator
 
 import torch
 import torch.nn.functional as F
@@ -19,6 +21,31 @@ from hamp_bench.errors import ConfigError
 from hamp_bench.problems.datasets import Split
 
 log = logging.getLogger("hamp_bench")
+
+
+@contextlib.contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    """Run the block with `n` intra-op threads, restoring the previous count afterwards."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def evaluation_platform(device: str, threads: int) -> dict:
+    """What, besides the weights, data and recipe, changes the numbers a network computes:
+    torch's version (kernels), the device, the CPU's instruction set (which kernels run) and the
+    thread count (the order of floating-point sums). Part of a pruning problem's fingerprint."""
+    info = {"torch": torch.__version__, "device": device, "threads": int(threads)}
+    if device.startswith("cuda"):
+        index = torch.device(device).index or 0
+        info.update(gpu=torch.cuda.get_device_name(index), cuda=torch.version.cuda,
+                    cudnn=torch.backends.cudnn.version())
+    else:
+        info["cpu_capability"] = torch.backends.cpu.get_cpu_capability()
+    return info
 
 
 @dataclass

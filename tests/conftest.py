@@ -21,6 +21,7 @@ register_configs()
 def _isolated_cache(tmp_path_factory, monkeypatch):
     """Never touch the user's cache: each test session gets its own."""
     monkeypatch.setenv("HAMP_BENCH_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
+    monkeypatch.setenv("HAMP_BENCH_MODEL_DIR", str(tmp_path_factory.getbasetemp() / "models"))
 
 
 def make_config(*overrides: str):

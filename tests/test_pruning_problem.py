@@ -158,9 +158,10 @@ def test_command_line_dataset_and_hardware_reach_the_problem():
 @pytest.mark.slow
 def test_pretrain_entry_point(tmp_path):
     cmd = [sys.executable, "-m", "hamp_bench.pretrain", "problem=tiny_synthetic",
-           f"cache.dir={tmp_path}", f"hydra.run.dir={tmp_path / 'out'}"]
+           f"problem.model_dir={tmp_path}", f"hydra.run.dir={tmp_path / 'out'}"]
     first = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True)
     assert first.returncode == 0, first.stderr
-    assert "base model:" in first.stdout and list((tmp_path / "models").glob("tiny-synthetic-*.pt"))
+    (path,) = (tmp_path / "models").glob("tiny-synthetic-*.pt")
+    assert f"base model: {path}" in first.stdout
     bad = subprocess.run(cmd[:3] + ["problem=zdt1"], cwd=tmp_path, capture_output=True, text=True)
     assert bad.returncode == 2 and "no base model" in bad.stderr
