@@ -13,6 +13,7 @@ population size; the bandit is credited with the hypervolume gain of the new pop
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import List, Optional
 
@@ -27,7 +28,9 @@ from hamp_bench.algorithms.pymoo_moeas import auto_pop_size
 from hamp_bench.algorithms.surrogate_search import SurrogateLocalSearch
 from hamp_bench.errors import BudgetExhausted
 from hamp_bench.evaluator import Evaluator
-from hamp_bench.pareto import nondominated_mask, normalised_hypervolume
+from hamp_bench.pareto import nondominated_mask, normalised_hypervolume, working_reference
+
+log = logging.getLogger("hamp_bench")
 
 
 @dataclass
@@ -79,11 +82,14 @@ class HAMP(Algorithm):
         self.ls_every = ls_every
         self.choices: list[int] = []  # the operator used in each generation (for analysis)
         self.rewards: list[float] = []
+        self.fallback_generations = 0  # generations credited against a data-derived reference
+        self._warned = False
         self.bandit: UCB1 | None = None
 
     def run(self, evaluator: Evaluator, seed: int) -> None:
         p = evaluator.problem
         rng = np.random.default_rng(seed)
+        self._warned = False
         survival = PortfolioSurvival(self.portfolio)
         self.bandit = UCB1(len(self.portfolio), self.ucb_c)
         ga = PymooNSGA2(pop_size=self.pop_size or auto_pop_size(evaluator.budget),
@@ -106,23 +112,39 @@ class HAMP(Algorithm):
                 generation += 1
                 off = evaluate(ga.ask())
                 if self.local_search is not None and generation % self.ls_every == 0:
+                    fallbacks = self.local_search.stats.fallback_calls
                     picks = self.local_search.propose(evaluator, np.vstack(seen_X),
                                                       np.vstack(seen_F), rng)
+                    if self.local_search.stats.fallback_calls > fallbacks:
+                        self._warn_outside_box()
                     if len(picks):
                         off = Population.merge(off, evaluate(Population.new(X=picks)))
-                before = self._hv(p, ga.pop.get("F"))
+                before = ga.pop.get("F")
                 arm = self.bandit.choose(rng)
                 survival.current = arm
                 ga.tell(infills=off)
-                reward = self._hv(p, ga.pop.get("F")) - before
+                reward = self._credit(p, before, ga.pop.get("F"))
                 self.bandit.update(arm, reward)
                 self.choices.append(arm)
                 self.rewards.append(reward)
         except BudgetExhausted:
             pass
 
-    @staticmethod
-    def _hv(problem, F: np.ndarray) -> float:
-        F = np.asarray(F, dtype=float)
-        return normalised_hypervolume(problem.normalise(F[nondominated_mask(F)]),
-                                      problem.ref_point)
+    def _warn_outside_box(self) -> None:
+        if not self._warned:
+            self._warned = True
+            log.warning("%s: no evaluated point lies inside the reference box yet; operator "
+                        "credit and neighbour screening use a reference just beyond the run's "
+                        "worst front point until one does", self.name)
+
+    def _credit(self, problem, before: np.ndarray, after: np.ndarray) -> float:
+        """Hypervolume gain of the population's front. While no point of either population lies
+        inside the reference box, the gain is measured against a reference just beyond their
+        worst point (`working_reference`): otherwise every reward would be 0 and the bandit blind."""
+        fronts = [problem.normalise(F[nondominated_mask(F)])
+                  for F in (np.asarray(before, float), np.asarray(after, float))]
+        ref, fell_back = working_reference(np.vstack(fronts), problem.ref_point)
+        if fell_back:
+            self.fallback_generations += 1
+            self._warn_outside_box()
+        return normalised_hypervolume(fronts[1], ref) - normalised_hypervolume(fronts[0], ref)

@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.ensemble import ExtraTreesRegressor
 
 from hamp_bench.evaluator import Evaluator
-from hamp_bench.pareto import nondominated_mask, normalised_hypervolume
+from hamp_bench.pareto import nondominated_mask, normalised_hypervolume, working_reference
 
 
 @dataclass
@@ -24,6 +24,7 @@ class LocalSearchStats:
     surrogate_fits: int = 0
     screened: int = 0  # neighbours scored with the surrogate
     proposed: int = 0  # neighbours sent to true evaluation
+    fallback_calls: int = 0  # calls screened against a data-derived reference
     history: list = field(default_factory=list)  # (screened, proposed) per call
 
 
@@ -85,10 +86,13 @@ class SurrogateLocalSearch:
         return cand[chosen]
 
     def _screen(self, problem, F_front: np.ndarray, F_pred: np.ndarray) -> np.ndarray:
-        """Indices of the predicted best neighbours, picked greedily by hypervolume gain."""
-        ref = problem.ref_point
+        """Indices of the predicted best neighbours, picked greedily by hypervolume gain (against
+        a reference beyond the front's worst point while no front point is inside the box)."""
         front = problem.normalise(F_front)
         pred = problem.normalise(F_pred)
+        ref, fell_back = working_reference(front, problem.ref_point)
+        if fell_back:
+            self.stats.fallback_calls += 1
         chosen: list[int] = []
         base = normalised_hypervolume(front, ref)
         for _ in range(min(self.n_evals, len(pred))):

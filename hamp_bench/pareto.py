@@ -23,6 +23,17 @@ def normalised_hypervolume(F_norm: np.ndarray, ref_point: np.ndarray) -> float:
     return float(moocore.hypervolume(F_norm, ref=ref_point))
 
 
+def working_reference(F_norm: np.ndarray, ref_point: np.ndarray) -> tuple[np.ndarray, bool]:
+    """`ref_point` when some point lies inside its box; otherwise a reference just beyond the
+    worst of these points (10% of their spread), so that hypervolume still tells improvements
+    apart early in a run, when every point is still outside the box. Returns (ref, fell_back)."""
+    F_norm = np.asarray(F_norm, dtype=float)
+    if len(F_norm) == 0 or np.all(F_norm < ref_point, axis=1).any():
+        return np.asarray(ref_point, dtype=float), False
+    hi, lo = F_norm.max(axis=0), F_norm.min(axis=0)
+    return hi + 0.1 * (hi - lo) + 1e-9, True
+
+
 class FrontTracker:
     """The non-dominated set of everything evaluated so far, updated batch by batch.
 

@@ -31,9 +31,34 @@ def test_bandit_choice_follows_credit():
 
 
 def test_portfolio_delegates_to_the_chosen_operator():
-    survival = PortfolioSurvival(["rank_crowding", "hv_contribution"])
-    assert [type(op).__name__ for op in survival.operators] == \
-        ["RankAndCrowding", "LeastHypervolumeContributionSurvival"]
+    """Switching `current` changes which survivors are kept, and each choice keeps exactly what
+    the pymoo operator itself keeps on the same population."""
+    from pymoo.algorithms.moo.age import AGEMOEASurvival
+    from pymoo.algorithms.moo.sms import LeastHypervolumeContributionSurvival
+    from pymoo.core.population import Population
+    from pymoo.core.problem import Problem as PymooProblem
+    from pymoo.operators.survival.rank_and_crowding import RankAndCrowding
+
+    rng = np.random.default_rng(0)
+    t = np.sort(rng.uniform(size=30))
+    F = np.c_[t, 1 - np.sqrt(t)] + np.r_[np.zeros(20), rng.uniform(0.05, 0.3, 10)][:, None]
+    problem = PymooProblem(n_var=1, n_obj=2, xl=0, xu=1)
+
+    def survivors(op):
+        pop = Population.new(X=t[:, None], F=F)
+        out = op.do(problem, pop, n_survive=8, random_state=np.random.default_rng(1))
+        return sorted(out.get("X")[:, 0].tolist())
+
+    names = ["rank_crowding", "hv_contribution", "age"]
+    portfolio = PortfolioSurvival(names)
+    kept = {}
+    for i, (name, direct) in enumerate(zip(names, [RankAndCrowding(),
+                                                   LeastHypervolumeContributionSurvival(),
+                                                   AGEMOEASurvival()])):
+        portfolio.current = i
+        kept[name] = survivors(portfolio)
+        assert kept[name] == survivors(direct), name
+    assert kept["rank_crowding"] != kept["hv_contribution"] != kept["age"] != kept["rank_crowding"]
     with pytest.raises(ConfigError, match="unknown selection operator"):
         PortfolioSurvival(["magic"])
 
@@ -66,13 +91,31 @@ def test_surrogate_is_consulted_and_only_screened_neighbours_are_evaluated():
     evaluator.evaluate = spy
     hamp.run(evaluator, seed=0)
     stats = hamp.local_search.stats
+    assert (problem.normalise(evaluator.front.F) < problem.ref_point).all(axis=1).any()
     assert stats.surrogate_fits >= 10
     assert all(proposed <= 3 and proposed <= screened for screened, proposed in stats.history)
+    assert stats.proposed >= 1  # a local search that proposes nothing fails here
     assert stats.screened > 10 * stats.proposed  # most neighbours never reach the problem
     evaluated = {tuple(x) for batch in seen for x in batch.tolist()}
-    assert set(hamp.local_search.sent) <= evaluated
+    assert 1 <= len(set(hamp.local_search.sent)) and set(hamp.local_search.sent) <= evaluated
     assert evaluator.used == 600
     assert len(hamp.choices) == len(hamp.rewards) > 10
+
+
+def test_hamp_does_not_stall_while_every_point_is_outside_the_box(caplog):
+    """ZDT1 with 12 variables at budget 100: no point ever enters the reference box. Credit and
+    screening then use a reference beyond the run's worst front point, and the log says so;
+    before, every reward was 0 and local search proposed nothing."""
+    problem = PymooBenchmark("zdt1", "zdt1", n_var=12)
+    evaluator = Evaluator(problem, budget=100)
+    hamp = HAMP(pop_size=10)
+    with caplog.at_level("WARNING", logger="hamp_bench"):
+        hamp.run(evaluator, seed=0)
+    assert not (problem.normalise(evaluator.front.F) < problem.ref_point).all(axis=1).any()
+    assert hamp.fallback_generations == len(hamp.rewards) >= 3
+    assert max(hamp.rewards) > 0
+    assert hamp.local_search.stats.proposed >= 1 and hamp.local_search.stats.fallback_calls >= 1
+    assert caplog.text.count("no evaluated point lies inside the reference box") == 1
 
 
 def test_local_search_screens_with_exact_cheap_objectives():
