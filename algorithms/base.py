@@ -30,6 +30,15 @@ class Algorithm(ABC):
     def run(self, evaluator: Evaluator, seed: int) -> None:
         """Optimise `evaluator.problem`; all randomness must come from `seed`."""
 
+    def check(self, problem, budget: int) -> None:
+        """Refuse a problem or budget this algorithm cannot work with (ConfigError). The runner
+        calls it before any record is written. The default refuses a population larger than the
+        budget: its first generation could not even be evaluated."""
+        pop_size = getattr(self, "pop_size", None)
+        self.require(pop_size is None or pop_size <= budget, "pop_size",
+                     f"({pop_size}) is larger than the budget ({budget} evaluations); lower "
+                     "algorithm.pop_size (null sizes it from the budget) or raise the budget")
+
     @staticmethod
     def require(condition: bool, key: str, message: str) -> None:
         """Raise a ConfigError naming `algorithm.<key>` when a parameter is out of range."""

@@ -91,6 +91,11 @@ class HALP(Algorithm):
             return lo + np.asarray(self.fractions) * (hi - lo)
         return None
 
+    def check(self, problem, budget: int) -> None:
+        super().check(problem, budget)
+        self._check(problem)
+        self.limits(problem)
+
     def run(self, evaluator: Evaluator, seed: int) -> None:
         p = evaluator.problem
         self._check(p)

@@ -222,6 +222,17 @@ class LatencyConstrained(ScalarGA):
                               f"{name} ({lo:.6g}, the smallest network); no candidate could meet it")
         return list(map(float, self.budgets))
 
+    def check(self, problem, budget: int) -> None:
+        super().check(problem, budget)
+        self.limits(problem)
+        bounded = problem.objectives[self.constrain]
+        if not (bounded.cheap or bounded.name.startswith("latency")):
+            raise ConfigError(
+                f"algorithm=latency_constrained bounds objective {self.constrain} "
+                f"({bounded.name!r}) of {problem.name!r}, which is neither a latency nor a cheap "
+                f"cost: {problem.objective_names}; use it on a pruning problem, set "
+                "algorithm.constrain to the latency objective, or choose algorithm=weighted_sum")
+
     def tasks(self, evaluator):
         p = evaluator.problem
         col = self.optimise

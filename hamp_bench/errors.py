@@ -30,5 +30,7 @@ class BudgetExhausted(Exception):
     """Raised by the evaluator once the run's budget of true evaluations is spent."""
 
 
-class RunInterrupted(Exception):
-    """Raised from a SIGTERM handler so that a terminated run still writes its record."""
+class RunInterrupted(BaseException):
+    """Raised from a SIGTERM handler so that a terminated run still writes its record. A
+    BaseException, like KeyboardInterrupt, so that no `except Exception` on the way (in a
+    library, an algorithm, Hydra's import helper) swallows or rewraps it."""

@@ -50,6 +50,21 @@ def build(section: DictConfig, group: str) -> Any:
         raise ConfigError(f"{group} config does not match {target}: {e}") from e
 
 
+def check_run_config(cfg: DictConfig) -> None:
+    """Refuse settings that cannot mean what they say, before any work."""
+    if cfg.budget < 1:
+        raise ConfigError(f"budget must be at least 1 true evaluation, got {cfg.budget}")
+    if not 0 <= cfg.seed < 2**32:
+        raise ConfigError(f"seed must be an integer in [0, 2^32), got {cfg.seed}")
+    for group in ("network", "dataset", "hardware"):
+        chosen = cfg.get(group)
+        if chosen is not None and group not in cfg.problem:
+            raise ConfigError(
+                f"{group}={chosen.get('name', '?')} has no effect on problem={cfg.problem.name}, "
+                f"which has no {group}; drop the override, or choose a pruning problem such as "
+                "problem=vgg16_digits")
+
+
 def open_cache(cfg: DictConfig, problem: Problem) -> EvaluationCache | None:
     enabled = problem.cache_by_default if cfg.cache.enabled is None else cfg.cache.enabled
     return EvaluationCache(cfg.cache.dir) if enabled else None
@@ -57,10 +72,10 @@ def open_cache(cfg: DictConfig, problem: Problem) -> EvaluationCache | None:
 
 def run_experiment(cfg: DictConfig, run_dir: Path, overrides: list[str] | None = None) -> RunOutcome:
     """Run one (problem, algorithm, seed, budget) cell and write its record into run_dir."""
-    if cfg.budget < 1:
-        raise ConfigError(f"budget must be at least 1 true evaluation, got {cfg.budget}")
+    check_run_config(cfg)
     algorithm: Algorithm = build(cfg.algorithm, "algorithm")  # cheap: validate it first
     problem: Problem = build(cfg.problem, "problem")
+    algorithm.check(problem, int(cfg.budget))  # before any record: a refusal leaves none
     cache = open_cache(cfg, problem)
     run_dir.mkdir(parents=True, exist_ok=True)
 

@@ -110,8 +110,8 @@ def read_run(run_dir: Path) -> Run:
     names = [o["name"] for o in meta["problem"]["objectives"]]
     n_var = int(meta["problem"]["n_var"])
     genes = [f"x{i}" for i in range(n_var)]
-    try:
-        df = pd.read_csv(path)
+    try:  # only an empty field is missing; a written "nan" is a value the problem returned
+        df = pd.read_csv(path, keep_default_na=False, na_values=[""])
     except FileNotFoundError:
         raise RecordError(f"{path} is missing; the run record is incomplete") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
@@ -124,6 +124,19 @@ def read_run(run_dir: Path) -> Run:
         row = int(np.flatnonzero(df[genes + names].isna().any(axis=1))[0])
         raise RecordError(f"{path} is truncated: row {row + 2} has empty fields; re-run it or move "
                           "the run out of the folders you report on")
+    try:
+        values = df[genes + names].astype(float)
+    except (ValueError, TypeError) as e:
+        raise RecordError(f"{path} holds a value that is not a number ({e}); the file is "
+                          "corrupt: re-run it or move the run out of the folders you report on") from None
+    nan = values[names].isna().to_numpy()
+    if nan.any():
+        row, col = np.argwhere(nan)[0]
+        raise RecordError(f"{path} row {row + 2} (eval_id {df['eval_id'].iloc[row]}): objective "
+                          f"{names[col]!r} is NaN, a value the problem returned, which no indicator "
+                          "can rank; fix the problem's evaluation and re-run, or move the run out "
+                          "of the folders you report on")
+    df[genes + names] = values
     used = meta.get("budget_used")
     if meta["status"] == "completed" and used is not None and used != len(df):
         raise RecordError(f"{path} has {len(df)} evaluations but run.json says {used} were made; "

@@ -117,12 +117,13 @@ def test_sigkill_never_leaves_a_truncated_file(tmp_path):
         assert run["status"] == "running"  # nobody was left to say otherwise
 
 
-@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 1)])
+@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_interrupted_run_leaves_a_valid_partial_record(tmp_path, sig, code):
     proc = _start_long_run(tmp_path)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == code, err
+    assert "Traceback" not in err and f"the partial record is in {tmp_path}" in err
     df = _assert_complete_csv(tmp_path / "evaluations.csv", n_cols=36)
     run = json.loads((tmp_path / "run.json").read_text())
     assert run["status"] == "interrupted"
