@@ -1,10 +1,13 @@
-"""Reports: indicators on hand-computed fronts, statistics against scipy, Holm on a known case,
-the refusals, and a whole report from real runs."""
+"""Reports: indicators on hand-computed fronts and the committed example's hypervolumes by hand
+and moocore; statistics against independent references (scipy's rank-sum p and U statistic for
+A12, hand counts with ties, Holm by hand); the refusals; and a whole report from real runs."""
 
 import json
 import subprocess
 import sys
+from pathlib import Path
 
+import moocore
 import numpy as np
 import pandas as pd
 import pytest
@@ -59,23 +62,94 @@ def test_anytime_hypervolume_grows_with_evaluations(tmp_path):
     assert curve[3] == pytest.approx(1.0 * 0.9)  # (0.1, 0.2) dominates the rest
 
 
-def test_statistics_match_scipy_and_holm_matches_a_known_case():
-    rng = np.random.default_rng(0)
-    ref, other = rng.normal(0.8, 0.05, 11), rng.normal(0.7, 0.05, 11)
-    table = pd.DataFrame({"problem": "p", "status": "completed",
-                          "algorithm": ["ref"] * 11 + ["other"] * 11 + ["same"] * 11,
-                          "hv": np.r_[ref, other, ref + 1e-9 * rng.normal(size=11)]})
-    s = summarise(table, "ref", {"hv": "max"}).set_index("algorithm")
-    p_other = mannwhitneyu(other, ref, alternative="two-sided").pvalue
-    assert s.loc["other", "hv_p"] == pytest.approx(p_other)
-    assert s.loc["other", "hv_a12"] == pytest.approx(a12(other, ref))
-    assert s.loc["other", "hv_marker"] == "-" and s.loc["same", "hv_marker"] == "="
-    lo, hi = sorted([p_other, s.loc["same", "hv_p"]])
-    holm_by_hand = {lo: min(1, 2 * lo), hi: min(1, max(2 * lo, hi))}
-    assert s.loc["other", "hv_p_holm"] == pytest.approx(holm_by_hand[p_other])
-    assert a12([1, 2], [2, 3]) == pytest.approx(0.125)
-    # Holm by hand: sorted 0.01 * 3 = 0.03, 0.03 * 2 = 0.06, then max(0.06, 0.04 * 1) = 0.06
+def _a12_from_u(x, y) -> float:
+    """Vargha-Delaney A12 from the Mann-Whitney U of x (pairs with x > y, ties counted half)."""
+    return mannwhitneyu(x, y, alternative="two-sided").statistic / (len(x) * len(y))
+
+
+def _holm_by_hand(p: list[float]) -> list[float]:
+    """Holm step-down: the i-th smallest (0-based) times (m - i), running maximum, capped at 1."""
+    m, out, running = len(p), [0.0] * len(p), 0.0
+    for i, j in enumerate(sorted(range(m), key=lambda k: p[k])):
+        running = max(running, min(1.0, (m - i) * p[j]))
+        out[j] = running
+    return out
+
+
+def test_a12_and_holm_against_hand_counts():
+    # x = [1, 2, 2, 3] against y = [2, 2, 4], 12 pairs: 1 wins none; each 2 ties two 2s (0.5 + 0.5)
+    # and loses to 4; 3 beats both 2s: (0 + 1 + 1 + 2) / 12 = 1/3
+    x, y = [1, 2, 2, 3], [2, 2, 4]
+    assert mannwhitneyu(x, y).statistic == 4  # scipy's U of x counts the same way
+    assert a12(x, y) == pytest.approx(1 / 3) == pytest.approx(_a12_from_u(x, y))
+    assert a12([1, 2], [2, 3]) == pytest.approx(0.125)  # (0 + 0 + 0.5 + 0) / 4
+    # sorted 0.01 * 3 = 0.03, 0.03 * 2 = 0.06, then max(0.06, 0.04 * 1) = 0.06
     np.testing.assert_allclose(holm([0.01, 0.04, 0.03]), [0.03, 0.06, 0.06])
+    # sorted 0.01 * 4 = 0.04, 0.2 * 3 = 0.6, 0.5 * 2 = 1.0, max(1.0, 0.6 * 1) = 1.0
+    np.testing.assert_allclose(holm([0.2, 0.5, 0.01, 0.6]), [0.6, 1.0, 0.04, 1.0])
+    np.testing.assert_allclose(_holm_by_hand([0.2, 0.5, 0.01, 0.6]), [0.6, 1.0, 0.04, 1.0])
+
+
+def test_summarise_against_scipy_u_and_holm_by_hand():
+    """p from scipy's rank-sum test, A12 from its U statistic, Holm by hand: none of them from
+    reports/stats.py. Ties (values rounded to 0.05) and a lower-is-better indicator included."""
+    rng = np.random.default_rng(0)
+    runs = {"ref": rng.normal(0.8, 0.05, 11), "worse": rng.normal(0.7, 0.05, 11),
+            "tied": np.round(rng.normal(0.8, 0.05, 11) / 0.05) * 0.05,
+            "close": rng.normal(0.74, 0.05, 9)}
+    runs["ref"] = np.round(runs["ref"] / 0.05) * 0.05  # ties within and across algorithms
+    table = pd.DataFrame({"problem": "p", "status": "completed",
+                          "algorithm": np.concatenate([[a] * len(v) for a, v in runs.items()]),
+                          "hv": np.concatenate(list(runs.values()))})
+    table["igd"] = -table["hv"]  # the same values, lower is better
+    s = summarise(table, "ref", {"hv": "max", "igd": "min"}).set_index("algorithm")
+    others = ["close", "tied", "worse"]
+    ref = runs["ref"]
+    p = [mannwhitneyu(runs[a], ref, alternative="two-sided").pvalue for a in others]
+    # about 0.19, 0.64, 0.0006: Holm (0.38 for close) differs from Bonferroni (0.58) here
+    for a, pa, pa_holm in zip(others, p, _holm_by_hand(p)):
+        for col in ("hv", "igd"):
+            assert s.loc[a, f"{col}_p"] == pytest.approx(pa)
+            assert s.loc[a, f"{col}_p_holm"] == pytest.approx(pa_holm)
+            # A12 is the probability that the algorithm's run is the better one
+            assert s.loc[a, f"{col}_a12"] == pytest.approx(_a12_from_u(runs[a], ref))
+        assert s.loc[a, "hv_median"] == pytest.approx(np.median(runs[a]))
+    assert s.loc["worse", "hv_marker"] == s.loc["worse", "igd_marker"] == "-"
+    assert s.loc["tied", "hv_marker"] == "="
+    assert np.isnan(s.loc["ref", "hv_p"]) and s.loc["ref", "hv_marker"] == ""
+
+
+def _hv_2d_by_hand(P: np.ndarray, ref: np.ndarray) -> float:
+    """Area dominated by 2-D points (minimisation) inside the box below ref: sweep over f1."""
+    P = P[np.all(P < ref, axis=1)]
+    area, lowest_f2 = 0.0, ref[1]
+    for f1, f2 in P[np.lexsort((P[:, 1], P[:, 0]))]:
+        if f2 < lowest_f2:
+            area += (ref[0] - f1) * (lowest_f2 - f2)
+            lowest_f2 = f2
+    return area
+
+
+def test_committed_example_hypervolumes_by_hand():
+    """Each run's normalised hypervolume in the committed example (runs.csv), recomputed from
+    its evaluations.csv and run.json without the suite's code: bounds and reference point from
+    run.json, then a hand sweep and moocore.hypervolume on the points inside the box."""
+    example = Path(__file__).resolve().parent.parent / "reports" / "examples" / "resnet20_digits"
+    committed = pd.read_csv(example / "runs.csv")
+    assert len(committed) == 66
+    for r in committed.itertuples():
+        run_dir = example.parent.parent.parent / r.run_dir
+        meta = json.loads((run_dir / "run.json").read_text())["problem"]
+        names = [o["name"] for o in meta["objectives"]]
+        assert [o["direction"] for o in meta["objectives"]] == ["min", "min"]
+        F = pd.read_csv(run_dir / "evaluations.csv")[names].to_numpy(float)
+        ideal, nadir = np.array(meta["ideal"]), np.array(meta["nadir"])
+        ref = np.array(meta["ref_point_normalised"])
+        N = (F - ideal) / (nadir - ideal)
+        by_hand = _hv_2d_by_hand(N, ref)
+        assert by_hand == pytest.approx(moocore.hypervolume(N[np.all(N < ref, axis=1)], ref=ref),
+                                        rel=1e-12)
+        assert r.hv == pytest.approx(by_hand, rel=1e-9), r.run_dir
 
 
 def test_refusals(tmp_path):
