@@ -83,14 +83,25 @@ class PlatypusMOEA(Algorithm):
 class SPEA2Config(PlatypusConfig):
     _target_: str = "hamp_bench.algorithms.platypus_moeas.SPEA2"
     name: str = "spea2"
+    # true: the mating tournament prefers the lower (better) SPEA2 fitness, as SPEA2 is
+    # published; false: Platypus 1.4.1 as released, whose tournament prefers the worse parent
+    # (docs/algorithms.md, "SPEA2 on ZDT2")
+    corrected_mating: bool = True
 
 
 class SPEA2(PlatypusMOEA):
-    def __init__(self, name: str = "spea2", pop_size: int | None = None):
+    def __init__(self, name: str = "spea2", pop_size: int | None = None,
+                 corrected_mating: bool = True):
         super().__init__(name, pop_size)
+        self.corrected_mating = corrected_mating
 
     def make(self, problem, pop_size, evaluator, batch):
-        return platypus.SPEA2(problem, population_size=pop_size, evaluator=batch)
+        spea2 = platypus.SPEA2(problem, population_size=pop_size, evaluator=batch)
+        if self.corrected_mating:  # set explicitly: stays right if Platypus fixes its default
+            spea2.selection = platypus.TournamentSelector(
+                2, dominance=platypus.AttributeDominance(platypus.fitness_key,
+                                                         larger_preferred=False))
+        return spea2
 
 
 @dataclass

@@ -1,7 +1,9 @@
 """SPEA2 on ZDT2 at 20,000 evaluations: the ratio of the run's normalised hypervolume to the
 true front's (as tests/test_validation_fronts.py computes it), per seed, for
 
-- `ours`: the suite's `spea2` (Platypus behind our adapter, population 100);
+- `ours`: the suite's `spea2` (Platypus behind our adapter, population 100), whose mating
+  tournament prefers the lower SPEA2 fitness (`corrected_mating: true`, the default);
+- `ours_stock`: the same with `corrected_mating=false`: Platypus' tournament as released;
 - `platypus`: Platypus' SPEA2 on Platypus' own ZDT2, no hamp_bench code, `random.seed(seed)`;
 - `pymoo`: pymoo's SPEA2 on pymoo's ZDT2, population 100, `seed=seed`;
 - `platypus_fixed` (only with --fixed): as `platypus`, but the mating tournament prefers the
@@ -12,7 +14,7 @@ Every column scores the non-dominated set of all evaluations of the run (the tes
 normalised with the sampled true front's ideal and nadir, reference point 1.1. In brackets:
 the largest f1 on that set (about 1 when the front's f1 = 1 end is reached).
 
-    python bench/spea2_zdt2.py [--seeds 0 1 2 3 4] [--jobs 2] [--fixed]
+    python bench/spea2_zdt2.py [--seeds 0 1 2 3 4] [--jobs 2] [--fixed] [--columns ours ...]
 
 Each Platypus run takes about 50 s of one core (its SPEA2 is pure Python), a pymoo run about
 8 s: the default table (5 seeds, 3 columns) needs about 9 minutes of CPU, so about 4.5 minutes
@@ -49,11 +51,15 @@ def _score(F: np.ndarray) -> tuple[float, float]:
     return hv / true, float(F[:, 0].max())
 
 
-def run_ours(seed: int) -> np.ndarray:
+def run_ours(seed: int, corrected: bool = True) -> np.ndarray:
     evaluator = Evaluator(PymooBenchmark("zdt2", "zdt2"), BUDGET)
-    SPEA2(pop_size=POP).run(evaluator, seed)
+    SPEA2(pop_size=POP, corrected_mating=corrected).run(evaluator, seed)
     assert evaluator.used == BUDGET
     return evaluator.front.F
+
+
+def run_ours_stock(seed: int) -> np.ndarray:
+    return run_ours(seed, corrected=False)
 
 
 def run_platypus(seed: int, fixed: bool = False) -> np.ndarray:
@@ -88,7 +94,7 @@ def run_pymoo(seed: int) -> np.ndarray:
     return F
 
 
-RUNNERS = {"ours": run_ours, "platypus": run_platypus, "pymoo": run_pymoo,
+RUNNERS = {"ours": run_ours, "ours_stock": run_ours_stock, "platypus": run_platypus, "pymoo": run_pymoo,
            "platypus_fixed": lambda seed: run_platypus(seed, fixed=True)}
 
 
@@ -102,8 +108,11 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--fixed", action="store_true",
                     help="add Platypus' SPEA2 with the mating tournament preferring lower fitness")
+    ap.add_argument("--columns", nargs="+", choices=sorted(RUNNERS), default=None,
+                    help="only these columns (default: ours ours_stock platypus pymoo)")
     args = ap.parse_args()
-    columns = ["ours", "platypus", "pymoo"] + (["platypus_fixed"] if args.fixed else [])
+    columns = args.columns or (["ours", "ours_stock", "platypus", "pymoo"]
+                               + (["platypus_fixed"] if args.fixed else []))
     start = time.perf_counter()
     with ProcessPoolExecutor(args.jobs) as pool:
         # the slow Platypus cells first, so that the pool ends evenly

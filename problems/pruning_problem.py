@@ -49,8 +49,6 @@ class PruningProblem(Problem):
         self.levels, self.round_to = levels, round_to
         self.criterion, self.criterion_seed = criterion, criterion_seed
         self.fidelity = FidelityConfig(**(fidelity or {}))
-        self.pretrain, recipe_source = resolve_recipe(
-            PretrainConfig(**(pretrain or {})), self.network_cfg["name"], self.dataset_cfg["name"])
         self.device = device
         if threads is not None and threads < 1:
             raise ConfigError(f"problem.threads must be at least 1 (or null for torch's default "
@@ -65,6 +63,8 @@ class PruningProblem(Problem):
             self.network_cfg["name"], self.data.channels, self.data.num_classes,
             self.data.image_size, self.network_cfg.get("width", 1.0))
         make_net()  # fail on a bad network config before any training
+        self.pretrain, recipe_source = resolve_recipe(
+            PretrainConfig(**(pretrain or {})), self.network_cfg["name"], self.dataset_cfg["name"])
         self.base, self.base_meta = obtain_base_model(
             make_net, self.network_cfg, self.data, self.dataset_cfg, self.pretrain,
             Path(model_dir), device=device, progress=progress, recipe_source=recipe_source)
