@@ -441,8 +441,7 @@ def test_live_profile_measures_every_candidate(tmp_path):
         name="tiny_live", network={"name": "tiny", "width": 1.0},
         dataset={"name": "synthetic", "image_size": 16, "augment_crop": 0, "augment_hflip": False},
         hardware={"name": "live", "warmup": 1, "repeats": 3},
-        objectives=["error", "latency"], levels=4,
-        pretrain={"epochs": 1, "batch_size": 32, "lr": 0.05}, progress=False,
+        objectives=["error", "latency"], levels=4, progress=False,  # the (tiny, synthetic) recipe
         model_dir=str(tmp_path))
     assert problem.objective_names == ["error", "latency_ms"]
     assert not problem.cheap_mask[1]  # measured, so not a free query
