@@ -33,9 +33,9 @@ class EvaluationCache:
         with self._guard():
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(_SCHEMA)
-            problems = [row[0] for row in self._db.execute("PRAGMA quick_check")]
-            if problems != ["ok"]:
-                raise sqlite3.DatabaseError("; ".join(map(str, problems[:3])))
+            problems = [row[0] for row in self._db.execute("PRAGMA quick_check(1)")]
+            if problems != ["ok"]:  # the first problem found, on one line
+                raise sqlite3.DatabaseError(str(problems[0]).splitlines()[0])
 
     @contextmanager
     def _guard(self) -> Iterator[None]:

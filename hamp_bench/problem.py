@@ -157,11 +157,12 @@ class Problem(ABC):
         X = self.check_genome(X)
         ev = self._evaluate(X)
         ev.F = np.asarray(ev.F, dtype=float).reshape(len(X), self.n_obj)
-        if np.isnan(ev.F).any():
-            row, col = np.argwhere(np.isnan(ev.F))[0]
-            raise RuntimeError(f"problem {self.name!r} returned NaN for objective "
+        bad = ~np.isfinite(ev.F)
+        if bad.any():
+            row, col = np.argwhere(bad)[0]
+            raise RuntimeError(f"problem {self.name!r} returned {ev.F[row, col]} for objective "
                                f"{self.objective_names[col]!r} of genome {X[row].tolist()}; "
-                               "an objective must be a number for every genome")
+                               "an objective must be a finite number for every genome")
         missing = set(self.extra_names) - set(ev.extras)
         if missing:
             raise RuntimeError(f"problem {self.name!r} did not return extras {sorted(missing)}")

@@ -65,6 +65,11 @@ def obtain_base_model(make_net: Callable[[], PrunableNet], network: dict, data: 
     if path.exists():
         net = make_net()
         meta = _load_into(net, path, expect_network=network, expect_key=key)
+        if meta.get("weights_sha256") != weights_sha256(net):  # changed since it was saved
+            log.warning("base model %s: its weights differ from those it was saved with; "
+                        "measuring its validation error again", path)
+            meta = {**meta, "val_error": error_rate(net, data.val),
+                    "test_error": error_rate(net, data.test), "modified_after_saving": True}
         return _finish(net, meta, path, "cache", data, recipe)
     if recipe.epochs is None or recipe.epochs <= 0:
         raise ConfigError("problem.pretrain.epochs must be positive to train a base model "
@@ -85,7 +90,8 @@ def obtain_base_model(make_net: Callable[[], PrunableNet], network: dict, data: 
             "recipe_source": recipe_source, "dataset": data.describe(),
             "data_identity": data_identity(dataset_cfg),
             "train_seconds": time.perf_counter() - start,
-            "val_error": error_rate(net, data.val), "test_error": error_rate(net, data.test)}
+            "val_error": error_rate(net, data.val), "test_error": error_rate(net, data.test),
+            "weights_sha256": weights_sha256(net)}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     torch.save({"state_dict": net.state_dict(), "meta": meta}, tmp)

@@ -129,13 +129,13 @@ def read_run(run_dir: Path) -> Run:
     except (ValueError, TypeError) as e:
         raise RecordError(f"{path} holds a value that is not a number ({e}); the file is "
                           "corrupt: re-run it or move the run out of the folders you report on") from None
-    nan = values[names].isna().to_numpy()
-    if nan.any():
-        row, col = np.argwhere(nan)[0]
+    bad = ~np.isfinite(values[names].to_numpy())
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
         raise RecordError(f"{path} row {row + 2} (eval_id {df['eval_id'].iloc[row]}): objective "
-                          f"{names[col]!r} is NaN, a value the problem returned, which no indicator "
-                          "can rank; fix the problem's evaluation and re-run, or move the run out "
-                          "of the folders you report on")
+                          f"{names[col]!r} is {values[names[col]].iloc[row]}, a value the problem "
+                          "returned, which no indicator can rank; fix the problem's evaluation and "
+                          "re-run, or move the run out of the folders you report on")
     df[genes + names] = values
     used = meta.get("budget_used")
     if meta["status"] == "completed" and used is not None and used != len(df):

@@ -62,6 +62,7 @@ def test_corrupt_cache_is_named_corrupt(tmp_path):
     with pytest.raises(DataError, match="is corrupt") as err:
         EvaluationCache(tmp_path / "garbled")
     assert str(path) in str(err.value) and "cache.enabled=false" in str(err.value)
+    assert "\n" not in str(err.value)  # one line, not sqlite's page-by-page report
     noise = tmp_path / "noise" / "evaluations.sqlite"
     noise.parent.mkdir()
     noise.write_bytes(np.random.default_rng(1).integers(0, 256, 50_000, dtype=np.uint8).tobytes())
@@ -79,9 +80,14 @@ def test_nan_objective_is_not_called_truncated(tmp_path):
     row[cols.index("f2")] = "nan"
     lines[4] = ",".join(row)
     path.write_text("\n".join(lines) + "\n")
-    with pytest.raises(RecordError, match="objective 'f2' is NaN") as err:
+    with pytest.raises(RecordError, match="objective 'f2' is nan") as err:
         read_run(tmp_path)
     assert "row 5" in str(err.value) and "truncated" not in str(err.value)
+    row[cols.index("f2")] = "-inf"  # once crashed the report's box plot
+    lines[4] = ",".join(row)
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(RecordError, match="objective 'f2' is -inf"):
+        read_run(tmp_path)
     row[cols.index("f2")] = ""  # an empty field still reads as truncated
     lines[4] = ",".join(row)
     path.write_text("\n".join(lines) + "\n")
@@ -97,7 +103,7 @@ def test_a_problem_returning_nan_fails_clearly():
         def _evaluate(self, X):
             return Evaluation(np.c_[np.zeros(len(X)), np.full(len(X), np.nan)])
 
-    with pytest.raises(RuntimeError, match=r"returned NaN for objective 'f2' of genome \[0.5,"):
+    with pytest.raises(RuntimeError, match=r"returned nan for objective 'f2' of genome \[0.5,"):
         Broken("zdt1", "zdt1", n_var=4).evaluate(np.full((1, 4), 0.5))
 
 

@@ -49,8 +49,10 @@ def test_fingerprint_follows_the_weights_not_the_recipe(problem, model_dir, tmp_
     copy = tmp_path / "models" / src.split("/")[-1]
     copy.parent.mkdir()
     torch.save(blob, copy)
-    same_recipe = PruningProblem(**TINY, model_dir=str(tmp_path))
+    # (the perturbed model is near chance: accept it here, the point is its fingerprint)
+    same_recipe = PruningProblem(**TINY, pretrain={"max_val_error": 1.0}, model_dir=str(tmp_path))
     assert same_recipe.base_meta["path"] == str(copy) and same_recipe.base_meta["source"] == "cache"
+    assert same_recipe.base_meta["modified_after_saving"] is True
     assert same_recipe.base_meta["key"] == problem.base_meta["key"]  # same recipe, same name
     assert same_recipe.fingerprint() != problem.fingerprint()
     # an unchanged copy is the same model: same fingerprint, the cache stays useful
@@ -58,12 +60,11 @@ def test_fingerprint_follows_the_weights_not_the_recipe(problem, model_dir, tmp_
     assert PruningProblem(**TINY, model_dir=str(tmp_path)).fingerprint() == problem.fingerprint()
 
 
-def test_fingerprint_holds_the_data_content_and_the_platform(problem):
+def test_fingerprint_holds_the_platform(problem):
     config = problem.config()
-    assert config["dataset"]["content_sha256"] == problem.data.content_sha256
     assert config["platform"]["threads"] == problem.threads == torch.get_num_threads()
     assert config["platform"]["torch"] == torch.__version__
-    assert problem.describe()["platform"] == config["platform"]
+    assert config["platform"]["cpu_capability"] == torch.backends.cpu.get_cpu_capability()
 
 
 def _write_fashion(folder, pixel):
@@ -92,6 +93,60 @@ def test_data_hash_tells_two_copies_apart_that_read_the_same(tmp_path, monkeypat
     a, b, c = load("a"), load("b"), load("c")
     assert a.describe()["train"] == c.describe()["train"]  # nothing else tells them apart
     assert a.content_sha256 == b.content_sha256 != c.content_sha256
+
+
+def test_fingerprint_changes_with_one_pixel_of_data(tmp_path, monkeypatch):
+    """Same settings, same base model weights: only the data's content differs."""
+    monkeypatch.setattr(ds, "DEBIAN_FASHION_MNIST", tmp_path / "absent")
+    for name, pixel in (("a", 0), ("b", 1)):
+        _write_fashion(tmp_path / name / "fashion-mnist", pixel)
+    fake = {**TINY, "dataset": {"name": "fashion_mnist", "image_size": 16, "download": False,
+                                "augment_crop": 0, "augment_hflip": False},
+            # 40 random images cannot be learnt: accept any base model, share one checkpoint
+            "pretrain": {"epochs": 1, "batch_size": 8, "lr": 0.01, "max_val_error": 1.0}}
+    a = PruningProblem(**{**fake, "dataset": {**fake["dataset"], "data_dir": str(tmp_path / "a")}},
+                       model_dir=str(tmp_path / "models"))
+    checkpoint = {**fake["pretrain"], "checkpoint": a.base_meta["path"]}
+    with pytest.raises(DataError, match="same settings but other content"):
+        PruningProblem(**{**fake, "pretrain": checkpoint,
+                          "dataset": {**fake["dataset"], "data_dir": str(tmp_path / "b")}},
+                       model_dir=str(tmp_path / "models"))
+    b = PruningProblem(**{**fake, "dataset": {**fake["dataset"], "data_dir": str(tmp_path / "b")}},
+                       model_dir=str(tmp_path / "models"))
+    assert a.data.content_sha256 != b.data.content_sha256
+    before = a.fingerprint()
+    a.data = b.data  # the same weights and settings, one pixel of other data
+    assert a.fingerprint() != before
+
+
+def test_evaluation_runs_with_the_configured_threads(model_dir, monkeypatch):
+    from hamp_bench.problems import pruning_problem
+
+    seen = []
+    real = pruning_problem.error_rate
+
+    def spy(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pruning_problem, "error_rate", spy)
+    before = torch.get_num_threads()
+    for threads in (1, 2):
+        PruningProblem(**TINY, model_dir=str(model_dir), threads=threads).evaluate(GENOMES[:1])
+    assert seen == [1, 2] and torch.get_num_threads() == before
+
+
+def test_a_cached_model_changed_after_saving_is_measured_again(problem, tmp_path):
+    """The model cache stores the validation error with the weights; a file whose weights no
+    longer match is measured again, so the near-chance check sees its real error."""
+    blob = torch.load(problem.base_meta["path"], weights_only=True)
+    blob["state_dict"] = {k: v + 3.0 * torch.randn_like(v) if v.is_floating_point() else v
+                          for k, v in blob["state_dict"].items()}
+    copy = tmp_path / "models" / problem.base_meta["path"].split("/")[-1]
+    copy.parent.mkdir()
+    torch.save(blob, copy)
+    with pytest.raises(ConfigError, match="near chance"):
+        PruningProblem(**TINY, model_dir=str(tmp_path))
 
 
 def test_records_do_not_mix_thread_counts(tmp_path):
@@ -158,3 +213,7 @@ def test_moving_the_evaluation_cache_keeps_the_models(monkeypatch):
     monkeypatch.setenv("HAMP_BENCH_MODEL_DIR", "/models/here")
     cfg = make_config("cache.dir=/somewhere/else")
     assert cfg.problem.model_dir == "/models/here"
+    monkeypatch.delenv("HAMP_BENCH_MODEL_DIR")  # a user's default: no variable set
+    monkeypatch.setenv("HAMP_BENCH_CACHE_DIR", "/cache/there")
+    cfg = make_config("cache.dir=/somewhere/else")
+    assert cfg.problem.model_dir == "~/.cache/hamp_bench"
