@@ -58,17 +58,19 @@ def obtain_base_model(make_net: Callable[[], PrunableNet], network: dict, data: 
         net = make_net()
         meta = _load_into(net, path, expect_network=network, expect_key=None)
         _check_same_data(meta, data, dataset_cfg, path)
-        meta = {**meta, "val_error": error_rate(net, data.val), "test_error": error_rate(net, data.test)}
+        meta = {**meta, "val_error": error_rate(net, data.val), "test_error": error_rate(net, data.test),
+                "weights_sha256": weights_sha256(net)}
         return _finish(net, meta, path, "checkpoint", data, recipe)
     key = model_key(network, data, dataset_cfg, recipe)
     path = Path(cache_dir).expanduser() / "models" / f"{network['name']}-{data.name}-{key[:16]}.pt"
     if path.exists():
         net = make_net()
         meta = _load_into(net, path, expect_network=network, expect_key=key)
-        if meta.get("weights_sha256") != weights_sha256(net):  # changed since it was saved
+        sha = weights_sha256(net)
+        if meta.get("weights_sha256") != sha:  # changed since it was saved
             log.warning("base model %s: its weights differ from those it was saved with; "
                         "measuring its validation error again", path)
-            meta = {**meta, "val_error": error_rate(net, data.val),
+            meta = {**meta, "val_error": error_rate(net, data.val), "weights_sha256": sha,
                     "test_error": error_rate(net, data.test), "modified_after_saving": True}
         return _finish(net, meta, path, "cache", data, recipe)
     if recipe.epochs is None or recipe.epochs <= 0:
@@ -101,7 +103,7 @@ def obtain_base_model(make_net: Callable[[], PrunableNet], network: dict, data: 
 
 def _finish(net: PrunableNet, meta: dict, path: Path, source: str, data: DataSplits,
             recipe: PretrainConfig) -> tuple[PrunableNet, dict]:
-    meta = {**meta, "path": str(path), "source": source, "weights_sha256": weights_sha256(net)}
+    meta = {**meta, "path": str(path), "source": source}
     _check_learnt(meta, data, recipe)
     log.info("base model: %s (%s; validation error %.4f)", path,
              {"cache": "loaded from the model cache", "trained": "trained now",
