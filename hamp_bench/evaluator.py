@@ -1,6 +1,9 @@
-"""The Evaluator: the only way an algorithm reaches a problem.
+"""The Evaluator: what an algorithm gets to work on.
 
-It counts the budget in true evaluations (every genome an algorithm asks to evaluate counts,
+Through it an algorithm spends budget (`evaluate`), queries cheap objectives for free
+(`evaluate_cheap`), reads the problem's description (`problem`, read-only: variables, bounds,
+objectives, objective space; an algorithm never calls `problem.evaluate` itself) and records
+what it wants to about itself (`telemetry`). It counts the budget in true evaluations (every genome an algorithm asks to evaluate counts,
 cache hit or not), serves repeated genomes from the shared cache, records every evaluation and
 keeps the running front. Once the budget is spent it raises `BudgetExhausted`, which stops any
 algorithm cleanly; a batch that straddles the budget is cut at the budget and recorded.
@@ -18,21 +21,30 @@ from hamp_bench.hashing import genome_key
 from hamp_bench.pareto import FrontTracker
 from hamp_bench.problem import Evaluation, Problem
 from hamp_bench.progress import Progress
-from hamp_bench.records import EvaluationLog
+from hamp_bench.run_record import EvaluationLog
 from hamp_bench.signals import signals_deferred
+from hamp_bench.telemetry import Telemetry
 
 
 class Evaluator:
     def __init__(self, problem: Problem, budget: int, *, log: EvaluationLog | None = None,
-                 cache: EvaluationCache | None = None, progress: Progress | None = None):
-        self.problem = problem
+                 cache: EvaluationCache | None = None, progress: Progress | None = None,
+                 telemetry: Telemetry | None = None):
+        self._problem = problem
         self.budget = int(budget)
+        self.telemetry = telemetry if telemetry is not None else Telemetry()
         self.log, self.cache, self.progress = log, cache, progress
         self.used = 0
         self.cache_hits = 0
         self.n_batches = 0
         self.front = FrontTracker(problem.n_var, problem.n_obj)
         self._fingerprint = problem.fingerprint() if cache is not None else ""
+
+    @property
+    def problem(self) -> Problem:
+        """The problem being optimised, to read (bounds, objectives, space); evaluating it goes
+        through `evaluate` / `evaluate_cheap`, which count and record."""
+        return self._problem
 
     @property
     def remaining(self) -> int:
@@ -62,7 +74,7 @@ class Evaluator:
 
     def evaluate_cheap(self, X) -> np.ndarray:
         """Cheap objectives (minimisation form) without spending budget."""
-        return self.problem.evaluate_cheap(X) * self.problem.sign[self.problem.cheap_mask]
+        return self.problem.evaluate_cheap(X) * self.problem.space.sign[self.problem.cheap_mask]
 
     def _compute(self, X: np.ndarray) -> tuple[Evaluation, np.ndarray, np.ndarray]:
         n = len(X)

@@ -1,4 +1,5 @@
-"""Non-dominance and hypervolume, on moocore. All inputs are in minimisation form."""
+"""Non-dominance on moocore, and the running front of a run. All inputs are in minimisation
+form; hypervolume lives with the objective space (objective_space.py)."""
 
 from __future__ import annotations
 
@@ -12,26 +13,6 @@ def nondominated_mask(F: np.ndarray) -> np.ndarray:
     if len(F) == 0:
         return np.zeros(0, dtype=bool)
     return np.asarray(moocore.is_nondominated(F, keep_weakly=False))
-
-
-def normalised_hypervolume(F_norm: np.ndarray, ref_point: np.ndarray) -> float:
-    """Hypervolume of normalised points against `ref_point`; points beyond it count for nothing."""
-    F_norm = np.asarray(F_norm, dtype=float)
-    F_norm = F_norm[np.all(F_norm < ref_point, axis=1)]
-    if len(F_norm) == 0:
-        return 0.0
-    return float(moocore.hypervolume(F_norm, ref=ref_point))
-
-
-def working_reference(F_norm: np.ndarray, ref_point: np.ndarray) -> tuple[np.ndarray, bool]:
-    """`ref_point` when some point lies inside its box; otherwise a reference just beyond the
-    worst of these points (10% of their spread), so that hypervolume still tells improvements
-    apart early in a run, when every point is still outside the box. Returns (ref, fell_back)."""
-    F_norm = np.asarray(F_norm, dtype=float)
-    if len(F_norm) == 0 or np.all(F_norm < ref_point, axis=1).any():
-        return np.asarray(ref_point, dtype=float), False
-    hi, lo = F_norm.max(axis=0), F_norm.min(axis=0)
-    return hi + 0.1 * (hi - lo) + 1e-9, True
 
 
 class FrontTracker:

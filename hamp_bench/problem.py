@@ -9,26 +9,16 @@ is what makes the shared evaluation cache exact.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 
 from hamp_bench.errors import GenomeError
 from hamp_bench.hashing import stable_hash
+from hamp_bench.objective_space import Objective, ObjectiveSpace
 
 VarType = Literal["int", "real"]
-
-
-@dataclass(frozen=True)
-class Objective:
-    """One objective. `cheap` objectives are exact and fast (a table lookup, an analytic count):
-    algorithms may query them through `Evaluator.evaluate_cheap` without spending budget."""
-
-    name: str
-    unit: str = ""
-    direction: Literal["min", "max"] = "min"
-    cheap: bool = False
 
 
 @dataclass
@@ -86,6 +76,11 @@ class Problem(ABC):
 
     # -- derived, shared by every problem ----------------------------------------------------
     @property
+    def space(self) -> ObjectiveSpace:
+        """Signs, frozen bounds, reference point and hypervolume of this problem's objectives."""
+        return ObjectiveSpace(self.objectives, self.ideal, self.nadir, self.ref_point_normalised)
+
+    @property
     def n_obj(self) -> int:
         return len(self.objectives)
 
@@ -97,11 +92,6 @@ class Problem(ABC):
     def cheap_mask(self) -> np.ndarray:
         return np.array([o.cheap for o in self.objectives], dtype=bool)
 
-    @property
-    def sign(self) -> np.ndarray:
-        """+1 for minimised, -1 for maximised objectives."""
-        return np.array([1.0 if o.direction == "min" else -1.0 for o in self.objectives])
-
     def fingerprint(self) -> str:
         cls = type(self)
         return stable_hash(
@@ -111,16 +101,15 @@ class Problem(ABC):
 
     def to_min(self, F: np.ndarray) -> np.ndarray:
         """Objectives in minimisation form (maximised ones negated)."""
-        return np.asarray(F, dtype=float) * self.sign
+        return self.space.to_min(F)
 
     def normalise(self, F_min: np.ndarray) -> np.ndarray:
         """Minimisation-form objectives scaled so that ideal -> 0 and nadir -> 1."""
-        lo, hi = self.to_min(self.ideal), self.to_min(self.nadir)
-        return (np.asarray(F_min, dtype=float) - lo) / (hi - lo)
+        return self.space.normalise(F_min)
 
     @property
     def ref_point(self) -> np.ndarray:
-        return np.full(self.n_obj, self.ref_point_normalised)
+        return self.space.ref_point
 
     def check_genome(self, X: Any) -> np.ndarray:
         """Return X as a 2-D array of the right dtype, or raise GenomeError saying what is wrong."""
@@ -181,10 +170,7 @@ class Problem(ABC):
             "var_type": self.var_type,
             "xl": self.xl.tolist(),
             "xu": self.xu.tolist(),
-            "objectives": [asdict(o) for o in self.objectives],
+            **self.space.describe(),
             "extras": list(self.extra_names),
-            "ideal": np.asarray(self.ideal, dtype=float).tolist(),
-            "nadir": np.asarray(self.nadir, dtype=float).tolist(),
-            "ref_point_normalised": self.ref_point.tolist(),
             "has_true_front": self.true_front() is not None,
         }

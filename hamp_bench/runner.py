@@ -2,7 +2,9 @@
 leave a complete run record whatever happens (completed, interrupted or failed).
 
 Independent of Hydra's entry point, so it is also the Python API:
-`run_experiment(cfg, run_dir)` with a composed config.
+`run_experiment(cfg, run_dir)` with a composed config. Part of the engine: it builds the
+problem and the algorithm from their `_target_` (hamp_bench/components.py) and imports neither
+problems/ nor algorithms/.
 """
 
 from __future__ import annotations
@@ -11,20 +13,20 @@ import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from hydra.utils import get_class
 from omegaconf import DictConfig, OmegaConf
 
-from hamp_bench.algorithms.base import Algorithm
+from hamp_bench.algorithm import Algorithm
 from hamp_bench.cache import EvaluationCache
+from hamp_bench.components import build
 from hamp_bench.errors import BudgetExhausted, ConfigError, RunInterrupted
 from hamp_bench.evaluator import Evaluator
 from hamp_bench.problem import Problem
 from hamp_bench.progress import Progress
 from hamp_bench.signals import signals_deferred, sigterm_raises
-from hamp_bench.records import (EVALUATIONS, FRONT, RUN_JSON, EvaluationLog, RunJson,
-                                evaluation_columns, now_iso)
+from hamp_bench.run_record import (EVALUATIONS, FRONT, RECORD_VERSION, RUN_JSON,
+                                   EvaluationLog, RunJson, evaluation_columns, now_iso)
+from hamp_bench.telemetry import ALGORITHM_JSON, Telemetry
 
 
 @dataclass
@@ -34,20 +36,6 @@ class RunOutcome:
     evaluator: Evaluator
     algorithm: Algorithm
     problem: Problem
-
-
-def build(section: DictConfig, group: str) -> Any:
-    """Instantiate `<group>` from its config: `_target_` names the class, the rest are kwargs."""
-    params = OmegaConf.to_container(section, resolve=True)
-    target = params.pop("_target_", None)
-    try:
-        cls = get_class(target)
-    except Exception as e:  # hydra raises ImportError or ValueError depending on the cause
-        raise ConfigError(f"{group}._target_={target!r} cannot be imported: {e}") from e
-    try:
-        return cls(**params)
-    except TypeError as e:
-        raise ConfigError(f"{group} config does not match {target}: {e}") from e
 
 
 def check_run_config(cfg: DictConfig) -> None:
@@ -91,12 +79,14 @@ def run_experiment(cfg: DictConfig, run_dir: Path, overrides: list[str] | None =
     log = EvaluationLog(run_dir / EVALUATIONS,
                         evaluation_columns(var_names, problem.objective_names,
                                            list(problem.extra_names)),
-                        flush_every_s=cfg.record.flush_every_s)
+                        flush_every_s=cfg.run_record.flush_every_s)
     mode = cfg.progress.mode
     progress = Progress(cfg.budget, mode=getattr(mode, "value", mode),
                         log_every_s=cfg.progress.log_every_s,
                         desc=f"{algorithm.name} on {problem.name} (seed {cfg.seed})")
-    evaluator = Evaluator(problem, cfg.budget, log=log, cache=cache, progress=progress)
+    telemetry = Telemetry(run_dir / ALGORITHM_JSON)
+    evaluator = Evaluator(problem, cfg.budget, log=log, cache=cache, progress=progress,
+                          telemetry=telemetry)
 
     status, error, pending = "completed", None, None
     start = time.perf_counter()
@@ -129,6 +119,8 @@ def _finish(run_dir: Path, run_json: RunJson, log: EvaluationLog, evaluator: Eva
     if status == "completed" and len(evaluator.front):
         test = evaluator.problem.test_scores(evaluator.problem.check_genome(evaluator.front.X))
     log.write_subset(run_dir / FRONT, evaluator.front.ids, test)
+    evaluator.telemetry.write({"record_version": RECORD_VERSION,
+                               "algorithm": run_json.content["algorithm"]})
     if cache is not None:
         cache.close()
     run_json.update(status=status, error=error, budget_used=evaluator.used,

@@ -1,4 +1,5 @@
-"""The run record: evaluations.csv, front.csv and run.json (contract in docs/records.md).
+"""The run record: evaluations.csv, front.csv, run.json and algorithm.json (contract in
+docs/records.md).
 
 Every file is replaced atomically (write a temporary file, then rename), so a run killed at any
 moment leaves complete files. evaluations.csv is rewritten from memory at most every
@@ -19,7 +20,11 @@ from typing import Any
 
 import numpy as np
 
-RECORD_VERSION = 1
+from hamp_bench.atomic import atomic_write_text
+
+#: 2: config key `record` became `run_record`, GA settings moved under `algorithm.variation`,
+#: every algorithm parameter is in run.json, algorithm.json (telemetry) may be written
+RECORD_VERSION = 2
 EVALUATIONS = "evaluations.csv"
 FRONT = "front.csv"
 RUN_JSON = "run.json"
@@ -27,13 +32,6 @@ RUN_JSON = "run.json"
 TIMING_COLUMNS = ("cached", "wall_s")
 _VERSIONED = ("hamp-bench", "numpy", "pymoo", "Platypus-Opt", "hydra-core", "omegaconf",
               "pandas", "scipy", "moocore", "scikit-learn", "torch", "onnxruntime")
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
 
 
 def evaluation_columns(var_names: list[str], objective_names: list[str],
