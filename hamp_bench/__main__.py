@@ -1,7 +1,7 @@
 import sys
 
 try:
-    from hamp_bench.app import main
+    from hamp_bench.cli.run import main
 except KeyboardInterrupt:  # Ctrl-C while Python is still importing torch and friends
     print("hamp_bench: interrupted before the run began; there is no run record", file=sys.stderr)
     sys.exit(130)

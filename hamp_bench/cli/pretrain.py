@@ -3,20 +3,28 @@ time (e.g. on a GPU machine with problem.device=cuda), with the same config tree
 
 from __future__ import annotations
 
+import sys
+
 import hydra
 from omegaconf import DictConfig
 
-from hamp_bench.config import register_configs
-from hamp_bench.cli_errors import user_errors
+from hamp_bench.cli.configs import register_configs, searchpath_dirs
+from hamp_bench.cli.errors import cli_errors
+from hamp_bench.components import build
 from hamp_bench.errors import ConfigError
-from hamp_bench.runner import build
 
-register_configs()
+PROG = "hamp_bench.pretrain"
+
+
+def main() -> None:
+    with cli_errors(PROG, lambda: "no base model was saved"):
+        register_configs(searchpath_dirs(sys.argv[1:]))
+        _app()
 
 
 @hydra.main(version_base="1.3", config_path="pkg://hamp_bench.conf", config_name="config")
-def main(cfg: DictConfig) -> None:
-    with user_errors("hamp_bench.pretrain"):
+def _app(cfg: DictConfig) -> None:
+    with cli_errors(PROG, lambda: "no base model was saved"):
         if "pretrain" not in cfg.problem:
             raise ConfigError(f"problem={cfg.problem.name} has no base model to pretrain; "
                               "choose a pruning problem such as problem=vgg16_jetson")
@@ -26,7 +34,3 @@ def main(cfg: DictConfig) -> None:
           f"  {meta['network']['name']} on {meta['dataset']['name']}: validation error "
           f"{meta['val_error']:.4f}, test error {meta['test_error']:.4f}, "
           f"trained in {meta['train_seconds']:.0f} s")
-
-
-if __name__ == "__main__":
-    main()

@@ -1,6 +1,6 @@
 """`python -m hamp_bench.report DIR... --out OUT [--reference hamp]`: a comparison report
 (report.md, tables.tex, summary.csv, figures/) from the run records below DIR...
-(reports/build.py)."""
+(hamp_bench/reports/build.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from hamp_bench.cli_errors import user_errors
+from hamp_bench.cli.errors import cli_errors
 from hamp_bench.reports.build import build_report
 
 
@@ -24,11 +24,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--no-figures", action="store_true", help="tables only (faster)")
     args = ap.parse_args(argv)
     command = "python -m hamp_bench.report " + " ".join(shlex.quote(a) for a in argv)
-    with user_errors("hamp_bench.report"):
+    with cli_errors("hamp_bench.report", lambda: "the report may be incomplete"):
         result = build_report(args.dirs, args.out, args.reference, not args.no_figures,
                               args.anytime_points, command)
     print(f"report of {result['runs']} runs in {args.out}/report.md")
-
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,85 @@
+"""The run config's own settings (seed, budget, cache, run record, progress), and the
+registration of every schema the config tree's presets name.
+
+There is no registry to edit: a preset says which class (or parameter dataclass) it configures
+in its defaults list (`/schema/<group>/<dotted.path>@_here_`), and `register_configs` derives
+and stores those schemas (hamp_bench/components.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from importlib import resources
+from pathlib import Path
+from typing import Any, Optional
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING
+
+from hamp_bench.components import register_schemas
+
+
+class ProgressMode(Enum):
+    auto = "auto"  # a bar on a terminal, log lines otherwise
+    bar = "bar"
+    log = "log"
+    off = "off"
+
+
+@dataclass
+class CacheConfig:
+    enabled: Optional[bool] = None  # None: the problem decides (on for expensive problems)
+    dir: str = "${oc.env:HAMP_BENCH_CACHE_DIR,'~/.cache/hamp_bench'}"
+
+
+@dataclass
+class RunRecordConfig:
+    flush_every_s: float = 1.0  # evaluations.csv is at most this far behind on disk
+
+
+@dataclass
+class ProgressConfig:
+    mode: ProgressMode = ProgressMode.auto
+    log_every_s: float = 10.0
+
+
+@dataclass
+class RunConfig:
+    algorithm: Any = MISSING
+    problem: Any = MISSING
+    network: Any = None  # set by pruning presets (or network=...)
+    dataset: Any = None
+    hardware: Any = None
+    seed: int = 0
+    budget: int = 10000  # true evaluations
+    cache: CacheConfig = field(default_factory=CacheConfig)
+    run_record: RunRecordConfig = field(default_factory=RunRecordConfig)
+    progress: ProgressConfig = field(default_factory=ProgressConfig)
+
+
+def conf_dir() -> Path:
+    """The config tree shipped with the package (conf/ in a source checkout)."""
+    return Path(str(resources.files("hamp_bench.conf")))
+
+
+def searchpath_dirs(argv: list[str]) -> list[Path]:
+    """Config folders of your own given on the command line (`hydra.searchpath=[file://DIR]`),
+    so that presets there may name schemas too (docs/extending.md)."""
+    dirs = []
+    for arg in argv:
+        key, _, value = arg.lstrip("+").partition("=")
+        if key == "hydra.searchpath":
+            for entry in value.strip("[]").split(","):
+                entry = entry.strip().strip("'\"")
+                if entry.startswith("file://"):
+                    dirs.append(Path(entry[len("file://"):]).expanduser())
+    return [d for d in dirs if d.is_dir()]
+
+
+def register_configs(extra_dirs: list[Path] = ()) -> None:
+    """Store the run schema and the schemas every preset (ours, and those in `extra_dirs`)
+    names."""
+    ConfigStore.instance().store(name="run_schema", node=RunConfig)
+    for folder in [conf_dir(), *extra_dirs]:
+        register_schemas(folder)

@@ -1,0 +1,44 @@
+"""`python -m hamp_bench`: the Hydra application (single runs and multirun sweeps)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig
+
+from hamp_bench.cli.configs import register_configs, searchpath_dirs
+from hamp_bench.cli.errors import cli_errors
+from hamp_bench.run_record import RUN_JSON
+from hamp_bench.runner import run_experiment
+from hamp_bench.signals import sigterm_raises
+
+log = logging.getLogger("hamp_bench")
+PROG = "hamp_bench"
+
+
+def main() -> None:
+    """The command line; Ctrl-C while Hydra is still setting up also ends cleanly."""
+    with cli_errors(PROG):
+        register_configs(searchpath_dirs(sys.argv[1:]))
+        _app()
+
+
+@hydra.main(version_base="1.3", config_path="pkg://hamp_bench.conf", config_name="config")
+def _app(cfg: DictConfig) -> None:
+    hc = HydraConfig.get()
+    run_dir = Path(hc.runtime.output_dir)
+
+    def left_behind() -> str:
+        if (run_dir / RUN_JSON).exists():
+            return f"the partial record is in {run_dir}"
+        return ("it stopped before the run began (building the problem, e.g. pretraining), so "
+                "there is no run record")
+
+    with cli_errors(PROG, left_behind), sigterm_raises():
+        outcome = run_experiment(cfg, run_dir, overrides=list(hc.overrides.task))
+    log.info("%s: %d evaluations, front of %d, record in %s", outcome.status,
+             outcome.evaluator.used, len(outcome.evaluator.front), run_dir)
