@@ -13,27 +13,20 @@ levels is a simplification, stated in docs/algorithms.md.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import List, Optional
-
 import numpy as np
 
-from hamp_bench.algorithms.base import Algorithm, AlgorithmConfig
+from hamp_bench.algorithm import Algorithm
 from hamp_bench.errors import ConfigError
 from hamp_bench.evaluator import Evaluator
 
 
-@dataclass
-class HALPConfig(AlgorithmConfig):
-    _target_: str = "hamp_bench.algorithms.halp.HALP"
-    name: str = "halp"
-    constrain: int = 1  # the latency objective's index
-    n_budgets: Optional[int] = None  # budgets evenly spaced over [ideal, nadir]; None: the run budget
-    budgets: Optional[List[float]] = None  # or absolute budgets (the objective's unit)
-    fractions: List[float] = field(default_factory=list)  # or fractions of [ideal, nadir]
-
-
 class HALP(Algorithm):
+    """`constrain`: the latency objective's index. The latency budgets: `budgets` (absolute, in
+    the objective's unit), or `fractions` of [ideal, nadir], or else `n_budgets` spaced along
+    the greedy path (null: as many as the run's budget allows)."""
+
+    uses_whole_budget = False  # one evaluation per budget on the path at most
+
     def __init__(self, name: str = "halp", constrain: int = 1, n_budgets: int | None = None,
                  budgets: list[float] | None = None, fractions: list[float] | None = None):
         super().__init__(name)

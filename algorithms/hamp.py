@@ -14,56 +14,41 @@ population size; the bandit is credited with the hypervolume gain of the new pop
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from typing import List, Optional
 
 import numpy as np
 from pymoo.algorithms.moo.nsga2 import NSGA2 as PymooNSGA2
 from pymoo.core.population import Population
 
-from hamp_bench.algorithms.base import Algorithm, AlgorithmConfig
+from hamp_bench.algorithm import Algorithm
 from hamp_bench.algorithms.portfolio import SURVIVALS, UCB1, PortfolioSurvival
-from hamp_bench.algorithms.pymoo_adapter import EvaluatorAsPymooProblem, variation_operators
+from hamp_bench.algorithms.pymoo_adapter import EvaluatorAsPymooProblem
 from hamp_bench.algorithms.pymoo_moeas import auto_pop_size
 from hamp_bench.algorithms.surrogate_search import SurrogateLocalSearch
+from hamp_bench.algorithms.variation import Variation
 from hamp_bench.errors import BudgetExhausted
 from hamp_bench.evaluator import Evaluator
-from hamp_bench.pareto import nondominated_mask, normalised_hypervolume, working_reference
+from hamp_bench.objective_space import normalised_hypervolume
 
 log = logging.getLogger("hamp_bench")
 
 
-@dataclass
-class HAMPConfig(AlgorithmConfig):
-    _target_: str = "hamp_bench.algorithms.hamp.HAMP"
-    name: str = "hamp"
-    pop_size: Optional[int] = None  # None: sized from the budget, as for the pymoo MOEAs
-    crossover_prob: float = 0.9
-    crossover_eta: float = 15.0
-    mutation_prob: float = 0.9
-    mutation_eta: float = 20.0
-    portfolio: List[str] = field(default_factory=lambda: list(SURVIVALS))
-    ucb_c: float = 0.5
-    local_search: bool = True
-    ls_every: int = 1  # generations between local-search steps
-    ls_evals: int = 4  # true evaluations per local-search step (at most)
-    ls_candidates: int = 200  # neighbours screened with the surrogate per step
-    ls_max_genes: int = 2
-    ls_max_step: int = 2  # integer genes move by 1..ls_max_step levels
-    ls_real_step: float = 0.05  # real genes move by N(0, ls_real_step * range)
-    ls_max_train: int = 2000  # most recent true evaluations the surrogate learns from
-
-
 class HAMP(Algorithm):
+    """Parameters: `pop_size` (null: sized from the budget, as for the pymoo MOEAs);
+    `variation` (SBX + PM, as the pymoo MOEAs); `portfolio`, the selection operators the UCB1
+    bandit chooses from (`ucb_c` its exploration weight); `local_search` on or off, every
+    `ls_every` generations, at most `ls_evals` true evaluations out of `ls_candidates`
+    neighbours screened by the surrogate; a neighbour moves 1..`ls_max_genes` genes, integer
+    genes by 1..`ls_max_step` levels, real genes by N(0, `ls_real_step` x range); the surrogate
+    learns from the `ls_max_train` most recent true evaluations."""
+
     def __init__(self, name: str = "hamp", pop_size: int | None = None,
-                 crossover_prob: float = 0.9, crossover_eta: float = 15.0,
-                 mutation_prob: float = 0.9, mutation_eta: float = 20.0,
-                 portfolio: list[str] | None = None, ucb_c: float = 0.5,
+                 variation: Variation = Variation(),
+                 portfolio: list[str] = SURVIVALS, ucb_c: float = 0.5,
                  local_search: bool = True, ls_every: int = 1, ls_evals: int = 4,
                  ls_candidates: int = 200, ls_max_genes: int = 2, ls_max_step: int = 2,
                  ls_real_step: float = 0.05, ls_max_train: int = 2000):
         super().__init__(name)
-        portfolio = list(SURVIVALS if portfolio is None else portfolio)
+        portfolio = list(portfolio)
         self.require(pop_size is None or pop_size >= 4, "pop_size",
                      f"must be at least 4 (or null for a budget-sized population), got {pop_size}")
         self.require(len(portfolio) >= 1 and set(portfolio) <= set(SURVIVALS), "portfolio",
@@ -74,8 +59,7 @@ class HAMP(Algorithm):
                            ("ls_max_step", ls_max_step), ("ls_max_train", ls_max_train)):
             self.require(value >= 1, key, f"must be at least 1, got {value}")
         self.pop_size, self.portfolio, self.ucb_c = pop_size, portfolio, ucb_c
-        self.operators = dict(crossover_prob=crossover_prob, crossover_eta=crossover_eta,
-                              mutation_prob=mutation_prob, mutation_eta=mutation_eta)
+        self.variation = Variation.of(variation)
         self.local_search = SurrogateLocalSearch(ls_candidates, ls_evals, ls_max_genes,
                                                  ls_max_step, ls_real_step, ls_max_train) \
             if local_search else None
@@ -94,7 +78,7 @@ class HAMP(Algorithm):
         self.bandit = UCB1(len(self.portfolio), self.ucb_c)
         ga = PymooNSGA2(pop_size=self.pop_size or auto_pop_size(evaluator.budget),
                         survival=survival, eliminate_duplicates=True,
-                        **variation_operators(p.var_type, **self.operators))
+                        **self.variation.operators(p.var_type))
         problem = EvaluatorAsPymooProblem(evaluator)
         ga.setup(problem, seed=seed, verbose=False)
         seen_X, seen_F = [], []
@@ -112,23 +96,43 @@ class HAMP(Algorithm):
                 generation += 1
                 off = evaluate(ga.ask())
                 if self.local_search is not None and generation % self.ls_every == 0:
-                    fallbacks = self.local_search.stats.fallback_calls
+                    stats = self.local_search.stats
+                    fallbacks, screened = stats.fallback_calls, stats.screened
                     picks = self.local_search.propose(evaluator, np.vstack(seen_X),
                                                       np.vstack(seen_F), rng)
-                    if self.local_search.stats.fallback_calls > fallbacks:
+                    if stats.fallback_calls > fallbacks:
                         self._warn_outside_box()
+                    evaluator.telemetry.log("local_search", generation=generation,
+                                            screened=stats.screened - screened,
+                                            proposed=len(picks))
                     if len(picks):
                         off = Population.merge(off, evaluate(Population.new(X=picks)))
                 before = ga.pop.get("F")
                 arm = self.bandit.choose(rng)
                 survival.current = arm
                 ga.tell(infills=off)
+                fallbacks = self.fallback_generations
                 reward = self._credit(p, before, ga.pop.get("F"))
                 self.bandit.update(arm, reward)
                 self.choices.append(arm)
                 self.rewards.append(reward)
+                evaluator.telemetry.log("generation", generation=generation,
+                                        evaluations=evaluator.used,
+                                        operator=self.portfolio[arm], reward=reward,
+                                        fallback=self.fallback_generations > fallbacks)
         except BudgetExhausted:
             pass
+        finally:
+            self._summarise(evaluator)
+
+    def _summarise(self, evaluator: Evaluator) -> None:
+        t = evaluator.telemetry
+        t.set("generations", len(self.choices))
+        t.set("fallback_generations", self.fallback_generations)
+        if self.local_search is not None:
+            s = self.local_search.stats
+            t.set("local_search", {"surrogate_fits": s.surrogate_fits, "screened": s.screened,
+                                   "proposed": s.proposed, "fallback_calls": s.fallback_calls})
 
     def _warn_outside_box(self) -> None:
         if not self._warned:
@@ -140,10 +144,11 @@ class HAMP(Algorithm):
     def _credit(self, problem, before: np.ndarray, after: np.ndarray) -> float:
         """Hypervolume gain of the population's front. While no point of either population lies
         inside the reference box, the gain is measured against a reference just beyond their
-        worst point (`working_reference`): otherwise every reward would be 0 and the bandit blind."""
-        fronts = [problem.normalise(F[nondominated_mask(F)])
-                  for F in (np.asarray(before, float), np.asarray(after, float))]
-        ref, fell_back = working_reference(np.vstack(fronts), problem.ref_point)
+        worst point (`ObjectiveSpace.working_reference`): otherwise every reward would be 0
+        and the bandit blind."""
+        space = problem.space
+        fronts = [space.normalise(space.front(F)) for F in (before, after)]
+        ref, fell_back = space.working_reference(np.vstack(fronts))
         if fell_back:
             self.fallback_generations += 1
             self._warn_outside_box()

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import random
 from abc import abstractmethod
-from dataclasses import dataclass
-from typing import Optional
 
 import numpy as np
 import platypus
 
-from hamp_bench.algorithms.base import Algorithm, AlgorithmConfig
+from hamp_bench.algorithm import Algorithm
 from hamp_bench.algorithms.pymoo_moeas import auto_pop_size
 from hamp_bench.errors import BudgetExhausted
 from hamp_bench.evaluator import Evaluator
@@ -45,12 +43,9 @@ class _BatchEvaluator(platypus.evaluator.Evaluator):
         return jobs
 
 
-@dataclass
-class PlatypusConfig(AlgorithmConfig):
-    pop_size: Optional[int] = None  # None: sized from the budget, as for the pymoo MOEAs
-
-
 class PlatypusMOEA(Algorithm):
+    """`pop_size` null: sized from the budget, as for the pymoo MOEAs."""
+
     def __init__(self, name: str, pop_size: int | None = None):
         super().__init__(name)
         self.require(pop_size is None or pop_size >= 2, "pop_size",
@@ -79,17 +74,11 @@ class PlatypusMOEA(Algorithm):
             pass
 
 
-@dataclass
-class SPEA2Config(PlatypusConfig):
-    _target_: str = "hamp_bench.algorithms.platypus_moeas.SPEA2"
-    name: str = "spea2"
-    # true: the mating tournament prefers the lower (better) SPEA2 fitness, as SPEA2 is
-    # published; false: Platypus 1.4.1 as released, whose tournament prefers the worse parent
-    # (docs/algorithms.md, "SPEA2 on ZDT2")
-    corrected_mating: bool = True
-
-
 class SPEA2(PlatypusMOEA):
+    """`corrected_mating`: true, the mating tournament prefers the lower (better) SPEA2 fitness,
+    as SPEA2 is published; false, Platypus 1.4.1 as released, whose tournament prefers the worse
+    parent (docs/algorithms.md, "SPEA2 on ZDT2")."""
+
     def __init__(self, name: str = "spea2", pop_size: int | None = None,
                  corrected_mating: bool = True):
         super().__init__(name, pop_size)
@@ -104,12 +93,6 @@ class SPEA2(PlatypusMOEA):
         return spea2
 
 
-@dataclass
-class IBEAConfig(PlatypusConfig):
-    _target_: str = "hamp_bench.algorithms.platypus_moeas.IBEA"
-    name: str = "ibea"
-
-
 class IBEA(PlatypusMOEA):
     """IBEA with Platypus' hypervolume-based fitness."""
 
@@ -120,15 +103,9 @@ class IBEA(PlatypusMOEA):
         return platypus.IBEA(problem, population_size=pop_size, evaluator=batch)
 
 
-@dataclass
-class EpsMOEAConfig(PlatypusConfig):
-    _target_: str = "hamp_bench.algorithms.platypus_moeas.EpsMOEA"
-    name: str = "emoea"
-    epsilon: float = 0.01  # box size, as a fraction of each objective's normalisation range
-
-
 class EpsMOEA(PlatypusMOEA):
-    """Epsilon-MOEA (steady state: one offspring per step)."""
+    """Epsilon-MOEA (steady state: one offspring per step). `epsilon`: the box size, as a
+    fraction of each objective's normalisation range."""
 
     def __init__(self, name: str = "emoea", pop_size: int | None = None, epsilon: float = 0.01):
         super().__init__(name, pop_size)

@@ -1,19 +1,10 @@
-"""Thin adapter onto pymoo: pymoo's algorithms see our evaluator as a pymoo Problem.
-
-Integer genes: pymoo samples integers (IntegerRandomSampling) and its real-coded SBX and PM
-operators are followed by RoundingRepair, the encoding pymoo's documentation recommends for
-discrete variables. Real genes use pymoo's defaults unchanged, so a suite run equals a direct
-pymoo run with the same seed.
-"""
+"""Thin adapter onto pymoo: pymoo's algorithms see our evaluator as a pymoo Problem (operators:
+algorithms/variation.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 from pymoo.core.problem import Problem as PymooProblem
-from pymoo.operators.crossover.sbx import SBX
-from pymoo.operators.mutation.pm import PM
-from pymoo.operators.repair.rounding import RoundingRepair
-from pymoo.operators.sampling.rnd import FloatRandomSampling, IntegerRandomSampling
 
 from hamp_bench.errors import BudgetExhausted
 from hamp_bench.evaluator import Evaluator
@@ -30,18 +21,6 @@ class EvaluatorAsPymooProblem(PymooProblem):
 
     def _evaluate(self, X, out, *args, **kwargs):
         out["F"] = self.evaluator.evaluate(X)
-
-
-def variation_operators(var_type: str, crossover_prob: float, crossover_eta: float,
-                        mutation_prob: float, mutation_eta: float) -> dict:
-    """sampling/crossover/mutation keyword arguments for a pymoo genetic algorithm."""
-    repair = RoundingRepair() if var_type == "int" else None
-    extra = {"repair": repair} if repair is not None else {}
-    return {
-        "sampling": IntegerRandomSampling() if var_type == "int" else FloatRandomSampling(),
-        "crossover": SBX(prob=crossover_prob, eta=crossover_eta, **extra),
-        "mutation": PM(prob=mutation_prob, eta=mutation_eta, **extra),
-    }
 
 
 def run_pymoo(algorithm, evaluator: Evaluator, seed: int):

@@ -1,22 +1,21 @@
 """pymoo's MOEAs behind the suite's evaluator: NSGA-II, NSGA-III, SMS-EMOA, MOEA/D, AGE-MOEA.
 
 All share pymoo's variation operators (SBX + PM; for integer genes followed by rounding, see
-pymoo_adapter) and a population sized from the budget when `pop_size` is null. Algorithms
+variation.py) and a population sized from the budget when `pop_size` is null. Algorithms
 that need reference directions get Das-Dennis directions, as many as fit the population.
 """
 
 from __future__ import annotations
 
 from abc import abstractmethod
-from dataclasses import dataclass
 from math import comb
-from typing import Optional
 
 import numpy as np
 from pymoo.util.ref_dirs import get_reference_directions
 
-from hamp_bench.algorithms.base import Algorithm, AlgorithmConfig
-from hamp_bench.algorithms.pymoo_adapter import population_arrays, run_pymoo, variation_operators
+from hamp_bench.algorithm import Algorithm
+from hamp_bench.algorithms.pymoo_adapter import population_arrays, run_pymoo
+from hamp_bench.algorithms.variation import Variation
 from hamp_bench.evaluator import Evaluator
 
 
@@ -34,33 +33,17 @@ def das_dennis(n_obj: int, at_most: int) -> np.ndarray:
     return get_reference_directions("das-dennis", n_obj, n_partitions=p)
 
 
-@dataclass
-class PymooGAConfig(AlgorithmConfig):
-    """Operators default to pymoo's: SBX(prob=0.9, eta=15), PM(prob=0.9, eta=20)."""
-
-    pop_size: Optional[int] = None  # None: sized from the budget (see auto_pop_size)
-    crossover_prob: float = 0.9
-    crossover_eta: float = 15.0
-    mutation_prob: float = 0.9
-    mutation_eta: float = 20.0
-
-
 class PymooGA(Algorithm):
-    """Shared parameter checks and the run loop; subclasses build the pymoo algorithm."""
+    """Shared parameter checks and the run loop; subclasses build the pymoo algorithm.
+    `pop_size` null: sized from the budget (auto_pop_size)."""
 
-    def __init__(self, name: str, pop_size: int | None = None, crossover_prob: float = 0.9,
-                 crossover_eta: float = 15.0, mutation_prob: float = 0.9,
-                 mutation_eta: float = 20.0):
+    def __init__(self, name: str, pop_size: int | None = None,
+                 variation: Variation = Variation()):
         super().__init__(name)
         self.require(pop_size is None or pop_size >= 2, "pop_size",
                      f"must be at least 2 (or null for a budget-sized population), got {pop_size}")
-        for key, value in (("crossover_prob", crossover_prob), ("mutation_prob", mutation_prob)):
-            self.require(0.0 <= value <= 1.0, key, f"must be in [0, 1], got {value}")
-        for key, value in (("crossover_eta", crossover_eta), ("mutation_eta", mutation_eta)):
-            self.require(value > 0, key, f"must be positive, got {value}")
         self.pop_size = pop_size
-        self.operators = dict(crossover_prob=crossover_prob, crossover_eta=crossover_eta,
-                              mutation_prob=mutation_prob, mutation_eta=mutation_eta)
+        self.variation = Variation.of(variation)
         self.population = None  # (X, F) of the final population, set by run()
 
     @abstractmethod
@@ -68,7 +51,7 @@ class PymooGA(Algorithm):
         """The configured pymoo algorithm."""
 
     def run(self, evaluator: Evaluator, seed: int) -> None:
-        ops = variation_operators(evaluator.problem.var_type, **self.operators)
+        ops = self.variation.operators(evaluator.problem.var_type)
         algorithm = self.build(evaluator, self.pop_size or auto_pop_size(evaluator.budget), ops)
         try:
             run_pymoo(algorithm, evaluator, seed)
@@ -77,18 +60,11 @@ class PymooGA(Algorithm):
                 self.population = population_arrays(algorithm)
 
 
-@dataclass
-class NSGA2Config(PymooGAConfig):
-    _target_: str = "hamp_bench.algorithms.pymoo_moeas.NSGA2"
-    name: str = "nsga2"
-    n_offsprings: Optional[int] = None  # None: pop_size
-    eliminate_duplicates: bool = True
-
-
 class NSGA2(PymooGA):
-    def __init__(self, name: str = "nsga2", pop_size: int | None = 100,
-                 n_offsprings: int | None = None, eliminate_duplicates: bool = True, **ops):
-        super().__init__(name, pop_size, **ops)
+    def __init__(self, name: str = "nsga2", pop_size: int | None = None,
+                 n_offsprings: int | None = None, eliminate_duplicates: bool = True,
+                 variation: Variation = Variation()):
+        super().__init__(name, pop_size, variation)
         self.require(n_offsprings is None or n_offsprings >= 1, "n_offsprings",
                      f"must be at least 1 (or null for pop_size), got {n_offsprings}")
         self.n_offsprings, self.eliminate_duplicates = n_offsprings, eliminate_duplicates
@@ -99,15 +75,12 @@ class NSGA2(PymooGA):
                     eliminate_duplicates=self.eliminate_duplicates, **ops)
 
 
-@dataclass
-class NSGA3Config(PymooGAConfig):
-    _target_: str = "hamp_bench.algorithms.pymoo_moeas.NSGA3"
-    name: str = "nsga3"
-
-
 class NSGA3(PymooGA):
-    def __init__(self, name: str = "nsga3", pop_size: int | None = None, **ops):
-        super().__init__(name, pop_size, **ops)
+    """Das-Dennis reference directions, as many as fit the population."""
+
+    def __init__(self, name: str = "nsga3", pop_size: int | None = None,
+                 variation: Variation = Variation()):
+        super().__init__(name, pop_size, variation)
 
     def build(self, evaluator, pop_size, ops):
         from pymoo.algorithms.moo.nsga3 import NSGA3 as Impl
@@ -115,35 +88,22 @@ class NSGA3(PymooGA):
         return Impl(ref_dirs=ref_dirs, pop_size=pop_size, **ops)
 
 
-@dataclass
-class SMSEMOAConfig(PymooGAConfig):
-    _target_: str = "hamp_bench.algorithms.pymoo_moeas.SMSEMOA"
-    name: str = "smsemoa"
-
-
 class SMSEMOA(PymooGA):
-    def __init__(self, name: str = "smsemoa", pop_size: int | None = None, **ops):
-        super().__init__(name, pop_size, **ops)
+    def __init__(self, name: str = "smsemoa", pop_size: int | None = None,
+                 variation: Variation = Variation()):
+        super().__init__(name, pop_size, variation)
 
     def build(self, evaluator, pop_size, ops):
         from pymoo.algorithms.moo.sms import SMSEMOA as Impl
         return Impl(pop_size=pop_size, **ops)
 
 
-@dataclass
-class MOEADConfig(PymooGAConfig):
-    _target_: str = "hamp_bench.algorithms.pymoo_moeas.MOEAD"
-    name: str = "moead"
-    n_neighbors: int = 20
-    prob_neighbor_mating: float = 0.9
-
-
 class MOEAD(PymooGA):
     """MOEA/D with Tchebicheff decomposition; one subproblem per reference direction."""
 
     def __init__(self, name: str = "moead", pop_size: int | None = None, n_neighbors: int = 20,
-                 prob_neighbor_mating: float = 0.9, **ops):
-        super().__init__(name, pop_size, **ops)
+                 prob_neighbor_mating: float = 0.9, variation: Variation = Variation()):
+        super().__init__(name, pop_size, variation)
         self.require(n_neighbors >= 2, "n_neighbors", f"must be at least 2, got {n_neighbors}")
         self.require(0 <= prob_neighbor_mating <= 1, "prob_neighbor_mating",
                      f"must be in [0, 1], got {prob_neighbor_mating}")
@@ -156,15 +116,12 @@ class MOEAD(PymooGA):
                     prob_neighbor_mating=self.prob_neighbor_mating, **ops)
 
 
-@dataclass
-class AGEMOEAConfig(PymooGAConfig):
-    _target_: str = "hamp_bench.algorithms.pymoo_moeas.AGEMOEA"
-    name: str = "agemoea"
-
-
 class AGEMOEA(PymooGA):
-    def __init__(self, name: str = "agemoea", pop_size: int | None = None, **ops):
-        super().__init__(name, pop_size, **ops)
+    """AGE-MOEA (needs numba)."""
+
+    def __init__(self, name: str = "agemoea", pop_size: int | None = None,
+                 variation: Variation = Variation()):
+        super().__init__(name, pop_size, variation)
 
     def build(self, evaluator, pop_size, ops):
         from pymoo.algorithms.moo.age import AGEMOEA as Impl

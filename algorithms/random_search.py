@@ -3,21 +3,11 @@ the budget ends. With `lhs`, each batch is one Latin hypercube design (scipy's q
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from scipy.stats import qmc
 
-from hamp_bench.algorithms.base import Algorithm, AlgorithmConfig
+from hamp_bench.algorithm import Algorithm
 from hamp_bench.evaluator import Evaluator
-
-
-@dataclass
-class RandomSearchConfig(AlgorithmConfig):
-    _target_: str = "hamp_bench.algorithms.random_search.RandomSearch"
-    name: str = "random"
-    batch_size: int = 100
-    sampling: str = "uniform"  # or "lhs"
 
 
 def uniform_genomes(rng: np.random.Generator, problem, n: int) -> np.ndarray:
@@ -40,6 +30,8 @@ SAMPLERS = {"uniform": uniform_genomes, "lhs": latin_hypercube_genomes}
 
 
 class RandomSearch(Algorithm):
+    """`sampling`: uniform or lhs (one Latin hypercube per batch of `batch_size`)."""
+
     def __init__(self, name: str = "random", batch_size: int = 100, sampling: str = "uniform"):
         super().__init__(name)
         self.require(batch_size >= 1, "batch_size", f"must be at least 1, got {batch_size}")

@@ -14,16 +14,14 @@ enter the same indicators as the MOEAs' runs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, List, Optional
 
 import numpy as np
 from pymoo.algorithms.soo.nonconvex.ga import GA
 from pymoo.core.problem import Problem as PymooProblem
 
-from hamp_bench.algorithms.base import Algorithm, AlgorithmConfig
-from hamp_bench.algorithms.pymoo_adapter import variation_operators
+from hamp_bench.algorithm import Algorithm
 from hamp_bench.algorithms.pymoo_moeas import auto_pop_size, das_dennis
+from hamp_bench.algorithms.variation import Variation
 from hamp_bench.errors import BudgetExhausted, ConfigError
 from hamp_bench.evaluator import Evaluator
 
@@ -70,16 +68,12 @@ class ScalarProblem(PymooProblem):
 class ScalarGA(Algorithm):
     """Runs one pymoo GA per task on an equal slice of the budget (the last takes the rest)."""
 
-    def __init__(self, name: str, pop_size: int | None, crossover_prob: float, crossover_eta: float,
-                 mutation_prob: float, mutation_eta: float):
+    def __init__(self, name: str, pop_size: int | None, variation: Variation):
         super().__init__(name)
         self.require(pop_size is None or pop_size >= 2, "pop_size",
                      f"must be at least 2 (or null for a budget-sized population), got {pop_size}")
-        for key, value in (("crossover_prob", crossover_prob), ("mutation_prob", mutation_prob)):
-            self.require(0.0 <= value <= 1.0, key, f"must be in [0, 1], got {value}")
         self.pop_size = pop_size
-        self.operators = dict(crossover_prob=crossover_prob, crossover_eta=crossover_eta,
-                              mutation_prob=mutation_prob, mutation_eta=mutation_eta)
+        self.variation = Variation.of(variation)
 
     def tasks(self, evaluator: Evaluator) -> list[tuple]:
         """(scalarise, constraint) per sub-run; checks parameters against the problem."""
@@ -87,7 +81,7 @@ class ScalarGA(Algorithm):
 
     def run(self, evaluator: Evaluator, seed: int) -> None:
         tasks = self.tasks(evaluator)
-        ops = variation_operators(evaluator.problem.var_type, **self.operators)
+        ops = self.variation.operators(evaluator.problem.var_type)
         for i, (scalarise, constraint) in enumerate(tasks):
             if evaluator.remaining <= 0:
                 break
@@ -106,29 +100,14 @@ class ScalarGA(Algorithm):
                 return
 
 
-@dataclass
-class ScalarGAConfig(AlgorithmConfig):
-    pop_size: Optional[int] = None  # None: sized from each sub-run's budget slice
-    crossover_prob: float = 0.9
-    crossover_eta: float = 15.0
-    mutation_prob: float = 0.9
-    mutation_eta: float = 20.0
-
-
-@dataclass
-class WeightedSumConfig(ScalarGAConfig):
-    _target_: str = "hamp_bench.algorithms.scalarised.WeightedSum"
-    name: str = "weighted_sum"
-    n_weights: int = 5  # Das-Dennis weight vectors (at most this many) when weights is null
-    weights: Optional[List[Any]] = None  # explicit weight vectors (lists), one per sub-run
-
-
 class WeightedSum(ScalarGA):
+    """`n_weights`: at most this many Das-Dennis weight vectors, unless `weights` lists them
+    (one GA per vector). `pop_size` null: sized from each sub-run's budget slice."""
+
     def __init__(self, name: str = "weighted_sum", n_weights: int = 5,
                  weights: list[list[float]] | None = None, pop_size: int | None = None,
-                 crossover_prob: float = 0.9, crossover_eta: float = 15.0,
-                 mutation_prob: float = 0.9, mutation_eta: float = 20.0):
-        super().__init__(name, pop_size, crossover_prob, crossover_eta, mutation_prob, mutation_eta)
+                 variation: Variation = Variation()):
+        super().__init__(name, pop_size, variation)
         self.require(n_weights >= 1, "n_weights", f"must be at least 1, got {n_weights}")
         if weights is not None:
             self.require(len(weights) >= 1, "weights", "must hold at least one weight vector")
@@ -158,16 +137,6 @@ class WeightedSum(ScalarGA):
         return problem.normalise(F_min) @ w
 
 
-@dataclass
-class LatencyConstrainedConfig(ScalarGAConfig):
-    _target_: str = "hamp_bench.algorithms.scalarised.LatencyConstrained"
-    name: str = "latency_constrained"
-    optimise: int = 0  # objective minimised (0: error on the pruning problems)
-    constrain: int = 1  # objective bounded (1: latency on the pruning problems)
-    fractions: List[float] = field(default_factory=lambda: [0.25, 0.5, 0.75])  # of [ideal, nadir]
-    budgets: Optional[List[float]] = None  # or absolute budgets in the objective's unit
-
-
 class _Bound:
     """objective `index` <= `limit` (natural units, minimised objectives)."""
 
@@ -189,12 +158,14 @@ class _Bound:
 
 
 class LatencyConstrained(ScalarGA):
+    """Minimise objective `optimise` (0: error on the pruning problems) subject to objective
+    `constrain` (1: latency) <= L, one GA per L: `fractions` of [ideal, nadir], or absolute
+    `budgets` in the objective's unit."""
+
     def __init__(self, name: str = "latency_constrained", optimise: int = 0, constrain: int = 1,
-                 fractions=(0.25, 0.5, 0.75), budgets: list[float] | None = None,
-                 pop_size: int | None = None, crossover_prob: float = 0.9,
-                 crossover_eta: float = 15.0, mutation_prob: float = 0.9,
-                 mutation_eta: float = 20.0):
-        super().__init__(name, pop_size, crossover_prob, crossover_eta, mutation_prob, mutation_eta)
+                 fractions: list[float] = (0.25, 0.5, 0.75), budgets: list[float] | None = None,
+                 pop_size: int | None = None, variation: Variation = Variation()):
+        super().__init__(name, pop_size, variation)
         self.require(optimise != constrain, "constrain",
                      f"must differ from algorithm.optimise, both are {optimise}")
         fractions = list(fractions)

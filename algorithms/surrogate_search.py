@@ -16,7 +16,8 @@ import numpy as np
 from sklearn.ensemble import ExtraTreesRegressor
 
 from hamp_bench.evaluator import Evaluator
-from hamp_bench.pareto import nondominated_mask, normalised_hypervolume, working_reference
+from hamp_bench.objective_space import normalised_hypervolume
+from hamp_bench.pareto import nondominated_mask
 
 
 @dataclass
@@ -88,9 +89,10 @@ class SurrogateLocalSearch:
     def _screen(self, problem, F_front: np.ndarray, F_pred: np.ndarray) -> np.ndarray:
         """Indices of the predicted best neighbours, picked greedily by hypervolume gain (against
         a reference beyond the front's worst point while no front point is inside the box)."""
-        front = problem.normalise(F_front)
-        pred = problem.normalise(F_pred)
-        ref, fell_back = working_reference(front, problem.ref_point)
+        space = problem.space
+        front = space.normalise(F_front)
+        pred = space.normalise(F_pred)
+        ref, fell_back = space.working_reference(front)
         if fell_back:
             self.stats.fallback_calls += 1
         chosen: list[int] = []

@@ -6,18 +6,10 @@ budget left over; the record says how much was used."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from hamp_bench.algorithms.base import Algorithm, AlgorithmConfig
+from hamp_bench.algorithm import Algorithm
 from hamp_bench.evaluator import Evaluator
-
-
-@dataclass
-class UniformConfig(AlgorithmConfig):
-    _target_: str = "hamp_bench.algorithms.uniform.UniformPruning"
-    name: str = "uniform"
 
 
 def uniform_genomes(problem, n: int) -> np.ndarray:
@@ -31,6 +23,8 @@ def uniform_genomes(problem, n: int) -> np.ndarray:
 
 
 class UniformPruning(Algorithm):
+    uses_whole_budget = False  # one evaluation per level at most
+
     def __init__(self, name: str = "uniform"):
         super().__init__(name)
 
