@@ -1,1 +1,2 @@
-"""What is optimised: benchmark functions with known fronts (and, later, pruning problems)."""
+"""What is optimised: pruning problems (networks, datasets, training, hardware profiles and their
+latency tables) and benchmark functions with known fronts."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Callable
 
 import torch
 
+from hamp_bench.atomic import atomic_path
 from hamp_bench.errors import ConfigError, DataError
 from hamp_bench.hashing import stable_hash
 from hamp_bench.problems.configs import PretrainConfig
@@ -28,6 +28,7 @@ from hamp_bench.problems.networks import PrunableNet
 from hamp_bench.problems.training import Augment, SGDRecipe, error_rate, sgd_train
 
 log = logging.getLogger("hamp_bench")
+
 
 def model_key(network: dict, data: DataSplits, dataset_cfg: dict, recipe: PretrainConfig) -> str:
     """Name of the cached base model: network, data (identity and content) and training recipe."""
@@ -95,9 +96,8 @@ def obtain_base_model(make_net: Callable[[], PrunableNet], network: dict, data: 
             "val_error": error_rate(net, data.val), "test_error": error_rate(net, data.test),
             "weights_sha256": weights_sha256(net)}
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    torch.save({"state_dict": net.state_dict(), "meta": meta}, tmp)
-    os.replace(tmp, path)  # a killed training run leaves no partial checkpoint
+    with atomic_path(path) as tmp:  # a killed training run leaves no partial checkpoint
+        torch.save({"state_dict": net.state_dict(), "meta": meta}, tmp)
     return _finish(net, meta, path, "trained", data, recipe)
 
 

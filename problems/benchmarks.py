@@ -3,8 +3,7 @@ the algorithms: ZDT1-3 (2 objectives, real genes) and DTLZ2 (3 objectives by def
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 from pymoo.problems import get_problem
@@ -17,18 +16,10 @@ from hamp_bench.problem import Evaluation, Objective, Problem
 FUNCTIONS = ("zdt1", "zdt2", "zdt3", "dtlz2")
 
 
-@dataclass
-class BenchmarkConfig:
-    """Schema of `problem=zdt1|zdt2|zdt3|dtlz2`."""
-
-    _target_: str = "hamp_bench.problems.benchmarks.PymooBenchmark"
-    name: str = "zdt1"
-    function: str = "zdt1"
-    n_var: Optional[int] = None  # None: pymoo's default (30 for ZDT, n_obj + 9 for DTLZ2)
-    n_obj: Optional[int] = None  # DTLZ only; None: 3
-
-
 class PymooBenchmark(Problem):
+    """`problem=zdt1|zdt2|zdt3|dtlz2`. `n_var` null: pymoo's default (30 for ZDT, n_obj + 9 for
+    DTLZ2); `n_obj`: DTLZ only (null: 3)."""
+
     def __init__(self, name: str, function: str, n_var: int | None = None,
                  n_obj: int | None = None):
         if function not in FUNCTIONS:

@@ -1,10 +1,15 @@
-"""Config schemas of the pruning problem and its parts (network, dataset, hardware, fidelity,
-pretraining). Kept free of torch so that composing and validating a config stays fast."""
+"""The one declaration of the pruning problem's parameters and of its parts (network, dataset,
+fidelity, pretraining). Kept free of torch so that composing and validating a config stays
+fast: presets extend these with `/schema/<group>/hamp_bench.problems.configs.<Name>@_here_`
+and state only what differs. (Each hardware profile declares its own parameters, in
+problems/hardware/.)"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, List, Optional
+
+from omegaconf import MISSING
 
 DATA_DIR_DEFAULT = "${oc.env:HAMP_BENCH_DATA_DIR,'~/.cache/hamp_bench/data'}"
 
@@ -13,7 +18,7 @@ DATA_DIR_DEFAULT = "${oc.env:HAMP_BENCH_DATA_DIR,'~/.cache/hamp_bench/data'}"
 class NetworkConfig:
     """The `network` group."""
 
-    name: str = "vgg16"
+    name: str = MISSING  # vgg16, resnet20, resnet56, mobilenetv2, tiny
     width: float = 1.0  # channel multiplier of the unpruned network
 
 
@@ -21,7 +26,7 @@ class NetworkConfig:
 class DatasetConfig:
     """The `dataset` group."""
 
-    name: str = "digits"
+    name: str = MISSING  # cifar10, fashion_mnist, digits, synthetic
     data_dir: str = DATA_DIR_DEFAULT
     image_size: int = 32  # the CIFAR networks' input; other sizes work too
     val_fraction: float = 0.1  # held out from the training split
@@ -30,22 +35,6 @@ class DatasetConfig:
     train_subset: Optional[int] = None  # use only this many training images (after the split)
     augment_crop: int = 4  # random-crop padding for pretraining augmentation (0: none)
     augment_hflip: bool = True  # horizontal flips (wrong for digits, right for CIFAR)
-
-
-@dataclass
-class HardwareConfig:
-    """The `hardware` group."""
-
-    name: str = "macs"  # macs, table, jetson_nano, live
-    precision: str = "fp32"  # what weights and activations are stored as, for memory
-    path: Optional[str] = None  # table: the folder with table.csv + manifest.yaml
-    # live: how each candidate is timed on this machine
-    runtime: str = "onnxruntime"  # or torch
-    provider: str = "cpu"  # onnxruntime: cpu, cuda, tensorrt; torch: cpu, cuda
-    threads: int = 0  # intra-op threads (0: the runtime's default)
-    warmup: int = 5
-    repeats: int = 20
-    latency_bound_ms: Optional[float] = None  # live: normalisation bound (None: measured at start)
 
 
 @dataclass
@@ -80,11 +69,13 @@ class PretrainConfig:
 
 @dataclass
 class PruningProblemConfig:
-    """Pruning presets in the `problem` group. `network`, `dataset` and `hardware` point at the
-    top-level groups, so `dataset=fashion_mnist` on the command line reaches the problem."""
+    """Parameters of the pruning problem (`PruningProblem.Params`), extended by the pruning
+    presets in the `problem` group. `network`, `dataset` and `hardware` point at the top-level
+    groups, so `dataset=fashion_mnist` on the command line reaches the problem; `hardware` is
+    the profile's config, `_target_` included (problems/hardware/)."""
 
     _target_: str = "hamp_bench.problems.pruning_problem.PruningProblem"
-    name: str = "vgg16_jetson"
+    name: str = MISSING
     network: Any = "${network}"
     dataset: Any = "${dataset}"
     hardware: Any = "${hardware}"

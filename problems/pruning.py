@@ -34,9 +34,10 @@ def keep_counts(genomes: np.ndarray, sizes: np.ndarray, levels: int, round_to: i
     return np.where(genomes >= levels, sizes, np.minimum(keep, sizes))
 
 
-def channel_ranking(net: PrunableNet, criterion: str, seed: int = 0) -> list[np.ndarray]:
-    """For each group, its channel indices from most to least important."""
-    return [np.argsort(-score, kind="stable") for score in channel_scores(net, criterion, seed)]
+def channel_ranking(scores: list[np.ndarray]) -> list[np.ndarray]:
+    """For each group, its channel indices from most to least important (ties: lower index
+    first), given the groups' `channel_scores`."""
+    return [np.argsort(-score, kind="stable") for score in scores]
 
 
 def channel_scores(net: PrunableNet, criterion: str, seed: int = 0) -> list[np.ndarray]:

@@ -1,9 +1,12 @@
 """The pruning problem: a genome of keep levels, evaluated by pruning a trained network for real.
 
 Objectives (the config picks 2 or 3, in order): `error` (validation top-1 error after pruning,
-the declared fine-tuning and BN recalibration; expensive), `latency` (from the hardware profile; cheap) and
-`memory` (MB at the profile's precision, analytic; cheap). Params and MACs are recorded as
-extras. Evaluation is deterministic per genome: fine-tuning draws its seed from the genome.
+the declared fine-tuning and BN recalibration; expensive), `latency` (from the hardware profile:
+cheap when looked up, expensive when measured live) and `memory` (MB at the profile's
+precision, analytic; cheap). Params and MACs are recorded as extras, with whatever the profile
+measures. Evaluation is deterministic per genome: fine-tuning draws its seed from the genome.
+The search space (network, layer costs, keep counts) is a `PruningSpace`; everything that
+differs between hardware profiles is behind the profile's methods.
 """
 
 from __future__ import annotations
@@ -14,90 +17,108 @@ from typing import Any
 
 import numpy as np
 import torch
+from omegaconf import OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
+from hamp_bench import components
 from hamp_bench.errors import ConfigError
 from hamp_bench.hashing import genome_key
 from hamp_bench.problem import Evaluation, Objective, Problem
 from hamp_bench.problems.base_models import obtain_base_model
-from hamp_bench.problems.configs import FidelityConfig, PretrainConfig
-from hamp_bench.problems.costs import CostModel, trace_layers
+from hamp_bench.problems.configs import NetworkConfig, PruningProblemConfig
 from hamp_bench.problems.datasets import data_identity, load_dataset
-from hamp_bench.problems.hardware import build_profile
-from hamp_bench.problems.hardware.table import NetworkShape, group_choices
+from hamp_bench.problems.hardware import HardwareProfile
 from hamp_bench.problems.networks import build_network
-from hamp_bench.problems.pruning import (channel_scores, group_sizes, keep_counts, kept_channels,
-                                         prune)
+from hamp_bench.problems.pruning import channel_ranking, channel_scores
 from hamp_bench.problems.recipes import resolve_recipe
+from hamp_bench.problems.search_space import PruningSpace
 from hamp_bench.problems.training import (SGDRecipe, error_rate, evaluation_platform,
                                           recalibrate_bn, sgd_train, torch_threads)
 
 OBJECTIVES = ("error", "latency", "memory")
 
 
+def _params(params: dict[str, Any]) -> PruningProblemConfig:
+    """The parameters as their declaration (`PruningProblemConfig`): defaults filled in,
+    interpolations such as the model_dir default resolved, names and types checked."""
+    try:
+        merged = OmegaConf.merge(OmegaConf.structured(PruningProblemConfig), params)
+        return OmegaConf.to_object(merged)
+    except OmegaConfBaseException as e:
+        key = getattr(e, "full_key", None) or getattr(e, "key", None) or "?"
+        msg = str(getattr(e, "msg", None) or e).splitlines()[0]
+        raise ConfigError(f"problem.{key}: {msg}") from e
+
+
 class PruningProblem(Problem):
+    """Parameters: `PruningProblemConfig` (problems/configs.py), their one declaration."""
+
+    Params = PruningProblemConfig
     cache_by_default = True
     extra_names = ("params", "macs")
 
-    def __init__(self, name: str, network: dict, dataset: dict, hardware: dict,
-                 objectives: list[str], levels: int = 16, round_to: int = 1,
-                 criterion: str = "l1", criterion_seed: int = 0, fidelity: dict | None = None,
-                 pretrain: dict | None = None, model_dir: str = "~/.cache/hamp_bench",
-                 device: str = "cpu", threads: int | None = None, progress: bool = True):
-        self.name = name
-        self.network_cfg = dict(network)
-        self.dataset_cfg = dict(dataset)
-        self.levels, self.round_to = levels, round_to
-        self.criterion, self.criterion_seed = criterion, criterion_seed
-        self.fidelity = FidelityConfig(**(fidelity or {}))
-        self.device = device
-        if threads is not None and threads < 1:
+    def __init__(self, *, progress: bool = True, **params: Any):
+        cfg = _params(params)
+        self.name = cfg.name
+        self.network_cfg = asdict(NetworkConfig(**cfg.network))
+        self.dataset_cfg = dict(cfg.dataset)
+        self.levels, self.round_to = cfg.levels, cfg.round_to
+        self.criterion, self.criterion_seed = cfg.criterion, cfg.criterion_seed
+        self.fidelity = cfg.fidelity
+        self.device = cfg.device
+        if cfg.threads is not None and cfg.threads < 1:
             raise ConfigError(f"problem.threads must be at least 1 (or null for torch's default "
-                              f"here, {torch.get_num_threads()}), got {threads}")
-        self.threads = int(threads or torch.get_num_threads())
-        self._check(objectives)
-        self.objective_keys = list(objectives)
+                              f"here, {torch.get_num_threads()}), got {cfg.threads}")
+        self.threads = int(cfg.threads or torch.get_num_threads())
+        self._check(cfg.objectives)
+        self.objective_keys = list(cfg.objectives)
 
-        self.profile = build_profile(hardware)
+        self.profile: HardwareProfile = components.build(cfg.hardware, "hardware")
         self.data = load_dataset(self.dataset_cfg)
+        network = self.network_cfg["name"], self.network_cfg["width"]
         make_net = lambda: build_network(  # noqa: E731
-            self.network_cfg["name"], self.data.channels, self.data.num_classes,
-            self.data.image_size, self.network_cfg.get("width", 1.0))
+            network[0], self.data.channels, self.data.num_classes, self.data.image_size, network[1])
         make_net()  # fail on a bad network config before any training
-        self.pretrain, recipe_source = resolve_recipe(
-            PretrainConfig(**(pretrain or {})), self.network_cfg["name"], self.dataset_cfg["name"])
+        self.pretrain, recipe_source = resolve_recipe(cfg.pretrain, network[0],
+                                                      self.dataset_cfg["name"])
         self.base, self.base_meta = obtain_base_model(
             make_net, self.network_cfg, self.data, self.dataset_cfg, self.pretrain,
-            Path(model_dir), device=device, progress=progress, recipe_source=recipe_source)
-        self.scores = channel_scores(self.base, criterion, criterion_seed)
-        self.rankings = [np.argsort(-sc, kind="stable") for sc in self.scores]
-        self.costs = CostModel(trace_layers(self.base), len(self.base.channel_groups))
-        self.sizes = group_sizes(self.base.channel_groups)
-        shape = NetworkShape(self.network_cfg["name"], float(self.network_cfg.get("width", 1.0)),
-                             self.data.channels, self.data.image_size, self.data.num_classes)
-        self.profile.bind(self.costs, group_choices(self.sizes, levels, round_to), shape)
-        self.extra_names = PruningProblem.extra_names + getattr(self.profile, "extra_names", ())
-        if self.profile.live and "latency" in objectives:
-            self.profile.calibrate(self.base)
+            Path(cfg.model_dir), device=cfg.device, progress=progress, recipe_source=recipe_source)
+        self.scores = channel_scores(self.base, cfg.criterion, cfg.criterion_seed)
+        self.rankings = channel_ranking(self.scores)
+        self.search_space = PruningSpace.of(*network, self.data.channels, self.data.image_size,
+                                     self.data.num_classes, cfg.levels, cfg.round_to, net=self.base)
+        self.profile.bind(self.search_space)
+        self.extra_names = PruningProblem.extra_names + self.profile.extra_names
 
-        self.n_var = len(self.sizes)
+        self.n_var = self.search_space.n_var
         self.var_type = "int"
         self.xl = np.ones(self.n_var, dtype=np.int64)
-        self.xu = np.full(self.n_var, levels, dtype=np.int64)
+        self.xu = np.full(self.n_var, cfg.levels, dtype=np.int64)
         by_key = {
             "error": Objective("error", unit="validation top-1 error rate"),
             "latency": self.profile.objective,
-            "memory": Objective("memory_mb", unit=f"MB ({self.profile.cfg.precision})", cheap=True),
+            "memory": Objective("memory_mb", unit=f"MB ({self.profile.precision})", cheap=True),
         }
         self.objectives = tuple(by_key[k] for k in self.objective_keys)
         smallest, full = self._cheap(np.vstack([self.xl, self.xu]))
-        chance_error = 1 - 1 / self.data.num_classes
-        self.ideal = np.array([0.0 if k == "error" else smallest[i]
-                               for i, k in enumerate(self.objective_keys)])
-        self.nadir = np.array([chance_error if k == "error" else full[i]
-                               for i, k in enumerate(self.objective_keys)])
-        if self.profile.live and "latency" in objectives:
+        bounds = {"error": (0.0, 1 - 1 / self.data.num_classes)}  # error: up to chance
+        if "latency" in self.objective_keys:
             col = self.objective_keys.index("latency")
-            self.ideal[col], self.nadir[col] = 0.0, self.profile.bound_ms
+            bounds["latency"] = self.profile.latency_bounds(smallest[col], full[col], self.base)
+        self.ideal = np.array([bounds[k][0] if k in bounds else smallest[i]
+                               for i, k in enumerate(self.objective_keys)])
+        self.nadir = np.array([bounds[k][1] if k in bounds else full[i]
+                               for i, k in enumerate(self.objective_keys)])
+
+    @property
+    def costs(self):
+        """The layers' analytic costs (MACs, params, memory) of any keep counts."""
+        return self.search_space.costs
+
+    @property
+    def sizes(self) -> np.ndarray:
+        return self.search_space.sizes
 
     def _check(self, objectives: list[str]) -> None:
         if not 2 <= len(objectives) <= 3 or len(set(objectives)) != len(objectives) \
@@ -132,7 +153,7 @@ class PruningProblem(Problem):
                 "criterion_seed": self.criterion_seed, "fidelity": asdict(self.fidelity)}
 
     def keep(self, X: np.ndarray) -> np.ndarray:
-        return keep_counts(X, self.sizes, self.levels, self.round_to)
+        return self.search_space.keep(X)
 
     def channel_saliency(self) -> list[np.ndarray]:
         """Per group, channel importances (the criterion's scores over the group's mean, so
@@ -141,7 +162,7 @@ class PruningProblem(Problem):
 
     def pruned_network(self, genome: np.ndarray):
         """The physically pruned and fine-tuned network of one genome (deterministic)."""
-        net = prune(self.base, kept_channels(self.rankings, self.keep(genome)[0]))
+        net = self.search_space.pruned(self.keep(genome)[0], self.rankings)
         f = self.fidelity
         if f.finetune_steps:
             seed = int(genome_key("finetune", np.asarray(genome, dtype=np.int64))[:8], 16)
@@ -154,8 +175,7 @@ class PruningProblem(Problem):
     def _cheap(self, X: np.ndarray) -> np.ndarray:
         """Latency and memory columns, in objective order (only those configured)."""
         keep = self.keep(X)
-        values = {"latency": np.full(len(keep), np.nan) if self.profile.live
-                  else self.profile.latency(self.costs, keep),
+        values = {"latency": self.profile.latency(keep),  # NaN where it is measured
                   "memory": self.costs.memory_mb(keep, self.profile.bytes_per_value)}
         cols = [values[k] if k != "error" else np.full(len(keep), np.nan)
                 for k in self.objective_keys]
@@ -173,15 +193,13 @@ class PruningProblem(Problem):
                     F[i, col] = error_rate(self.pruned_network(genome), self.data.val,
                                            limit=self.fidelity.val_size, device=self.device)
         keep = self.keep(X)
-        extras = {"params": self.costs.params(keep), "macs": self.costs.macs(keep)}
-        if self.profile.live:
-            timed = [self.profile.measure(prune(self.base, kept_channels(self.rankings, k)))
-                     for k in keep]
-            if "latency" in self.objective_keys:
-                F[:, self.objective_keys.index("latency")] = [t["latency"] for t in timed]
-            for name in self.profile.extra_names:
-                extras[name] = np.array([t[name] for t in timed])
-        return Evaluation(F, extras)
+        # the profile times the pruned networks where it measures them (built only then)
+        latency, measured = self.profile.measure(
+            keep, (self.search_space.pruned(k, self.rankings) for k in keep))
+        if "latency" in self.objective_keys:
+            F[:, self.objective_keys.index("latency")] = latency
+        return Evaluation(F, {"params": self.costs.params(keep), "macs": self.costs.macs(keep),
+                              **measured})
 
     def test_scores(self, X: np.ndarray) -> dict[str, np.ndarray]:
         with torch_threads(self.threads):
@@ -190,8 +208,7 @@ class PruningProblem(Problem):
 
     def describe(self) -> dict[str, Any]:
         groups = [{"name": g.name, "channels": g.size} for g in self.base.channel_groups]
-        live = {"latency_bounds": self.profile.bounds()} if self.profile.live else {}
-        return {**super().describe(), **live, "data": self.data.describe(),
+        return {**super().describe(), **self.profile.run_info(), "data": self.data.describe(),
                 "platform": evaluation_platform(self.device, self.threads),
                 "hardware": self.profile.describe(), "fidelity": asdict(self.fidelity),
                 "genes": groups, "base_model": self.base_meta}

@@ -2,9 +2,9 @@
 latency tables made from it (the `hardware=jetson_nano` profile).
 
 What it models: TensorRT, fp32, batch 1, nvpmodel mode 0 (MAXN), times including host<->device
-copies: the setting of the recorded figures it is fitted to (data/, from ../shared/data; sources
-in docs/hardware.md). The Nano: 128 Maxwell CUDA cores at 921.6 MHz (236 GFLOP/s fp32 peak),
-LPDDR4 at 25.6 GB/s shared with the CPU.
+copies: the setting of the recorded figures it is fitted to (data/: figures copied from the
+sources in docs/hardware.md). The Nano: 128 Maxwell CUDA cores at 921.6 MHz (236 GFLOP/s fp32
+peak), LPDDR4 at 25.6 GB/s shared with the CPU.
 
 The model of one layer (conv with BN folded and ReLU fused, or linear), a roofline with an
 occupancy term:
@@ -28,8 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq, least_squares
 
-from hamp_bench.problems.hardware.table import (KEY, LatencyTable, base_manifest, config_macs,
-                                                group_choices, reachable_configs)
+from hamp_bench.problems.hardware.table import KEY, LatencyTable, base_manifest, config_macs
 
 DATA = Path(__file__).resolve().parent / "data"
 TABLES = Path(__file__).resolve().parent / "tables" / "jetson_nano"
@@ -238,16 +237,11 @@ def fit() -> tuple[NanoModel, dict]:
 def make_table(model: NanoModel, report: dict, network: str, levels: int = 16,
                round_to: int = 1) -> LatencyTable:
     """The modelled table of one preset network: every reachable configuration, both inputs."""
-    from hamp_bench.problems.costs import CostModel, trace_layers
-    from hamp_bench.problems.networks import build_network
-    from hamp_bench.problems.pruning import group_sizes
+    from hamp_bench.problems.search_space import PruningSpace
 
-    frames = []
-    for ch in PRESET_INPUT["in_channels"]:
-        net = build_network(network, ch, PRESET_INPUT["num_classes"], PRESET_INPUT["image_size"])
-        costs = CostModel(trace_layers(net), len(net.channel_groups))
-        choices = group_choices(group_sizes(net.channel_groups), levels, round_to)
-        frames.append(reachable_configs(costs, choices))
+    frames = [PruningSpace.of(network, 1.0, ch, PRESET_INPUT["image_size"],
+                              PRESET_INPUT["num_classes"], levels, round_to).reachable_configs()
+              for ch in PRESET_INPUT["in_channels"]]
     cfg = pd.concat(frames).drop(columns="layer").drop_duplicates().sort_values(list(KEY))
     cfg = cfg.reset_index(drop=True)
     entries = cfg.assign(median_ms=np.round(model.layer_ms(cfg), 6), iqr_ms=np.nan, repeats=0)

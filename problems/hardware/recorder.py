@@ -29,16 +29,15 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from hamp_bench.atomic import atomic_path, atomic_write_text
 from hamp_bench.errors import ConfigError, DataError
 from hamp_bench.hashing import stable_hash
-from hamp_bench.problems.costs import CostModel, trace_layers
 from hamp_bench.problems.hardware.live import machine
 from hamp_bench.problems.hardware.table import (COLUMNS, KEY, LatencyTable, NetworkShape,
-                                                TableLookup, base_manifest, group_choices,
-                                                reachable_configs)
+                                                TableLookup, base_manifest)
+from hamp_bench.problems.hardware.settings import RecordingSettings
 from hamp_bench.problems.hardware.timing import TimingConfig, time_interleaved, time_module
-from hamp_bench.problems.networks import build_network
-from hamp_bench.problems.pruning import group_sizes, keep_counts, kept_channels, prune
+from hamp_bench.problems.search_space import PruningSpace
 
 log = logging.getLogger("hamp_bench")
 
@@ -49,20 +48,11 @@ PARTIAL_KEY = [*KEY, "pass"]
 PARTIAL_COLUMNS = [*COLUMNS, "pass"]
 
 
-@dataclass(frozen=True)
-class RecordingPlan:
+@dataclass
+class RecordingPlan(RecordingSettings):
+    """One network's recording: its shape and the settings (defaults in settings.py)."""
+
     shape: NetworkShape
-    levels: int = 16
-    round_to: int = 1
-    batch: int = 1
-    checkpoints: int = 5  # whole networks timed: the unpruned one plus random pruned ones
-    seed: int = 0
-    device: str = ""  # free text for the manifest (default: this machine's processor)
-    power_mode: str = "unknown"
-    # time each layer among copies of itself whose weights total at least this many MB (at most
-    # MAX_COPIES), so that its weights come from memory as inside a network; 0: one copy, warm
-    context_mb: float = 0.0
-    passes: int = 1  # each configuration timed in this many shuffled passes (module docstring)
 
     def check(self) -> None:
         if min(self.levels - 1, self.round_to, self.batch, self.checkpoints, self.passes) < 1:
@@ -91,21 +81,15 @@ def layer_module(row) -> tuple[nn.Module, torch.Tensor]:
     return nn.Sequential(conv, nn.ReLU()), torch.zeros(row["batch"], row["cin"], row["in_hw"], row["in_hw"])
 
 
-def _network(shape: NetworkShape):
-    torch.manual_seed(0)
-    return build_network(shape.name, shape.in_channels, shape.num_classes, shape.image_size, shape.width)
-
-
 def record_table(plan: RecordingPlan, timing: TimingConfig, out: str | Path,
                  progress: bool | None = None) -> LatencyTable:
     plan.check()
     timing.check("timing")
     out = Path(out).expanduser()
     out.mkdir(parents=True, exist_ok=True)
-    net = _network(plan.shape)
-    costs = CostModel(trace_layers(net), len(net.channel_groups))
-    sizes = group_sizes(net.channel_groups)
-    configs = reachable_configs(costs, group_choices(sizes, plan.levels, plan.round_to), plan.batch)
+    torch.manual_seed(0)  # the whole networks timed at the check points: the same weights each time
+    space = PruningSpace(plan.shape, plan.levels, plan.round_to)
+    configs = space.reachable_configs(plan.batch)
     todo_all = configs.drop(columns="layer").drop_duplicates().reset_index(drop=True)
 
     settings = {"plan": asdict(plan), "timing": asdict(timing)}
@@ -117,7 +101,8 @@ def record_table(plan: RecordingPlan, timing: TimingConfig, out: str | Path,
     else:
         if (out / "table.csv").exists():
             raise ConfigError(f"{out} already holds a table; choose another out= folder")
-        state.write_text(json.dumps({"key": stable_hash(settings), "settings": settings}, default=str))
+        atomic_write_text(state, json.dumps({"key": stable_hash(settings), "settings": settings},
+                                            default=str))
     done = _read_partial(partial)
     n_all = len(todo_all) * plan.passes
     if len(done):
@@ -153,7 +138,7 @@ def record_table(plan: RecordingPlan, timing: TimingConfig, out: str | Path,
         median_ms=("median_ms", "median"), iqr_ms=("iqr_ms", "median"), repeats=("repeats", "sum")
     ).sort_values(list(KEY), ignore_index=True)
 
-    device = plan.device or machine()
+    device = plan.device_name or machine()
     manifest = base_manifest(
         provenance="recorded", device=device,
         # repeats: per entry, over its passes
@@ -170,18 +155,17 @@ def record_table(plan: RecordingPlan, timing: TimingConfig, out: str | Path,
                         "entry the median over its passes; whole networks at the check points, "
                         "timed interleaved")
     table = LatencyTable(entries, manifest)
-    lookup = TableLookup(table, costs, group_choices(sizes, plan.levels, plan.round_to))
+    lookup = TableLookup(table, space.costs, space.choices)
 
     rng = np.random.default_rng(plan.seed)
-    genomes = np.vstack([np.full(len(sizes), plan.levels),
-                         rng.integers(1, plan.levels + 1, size=(plan.checkpoints - 1, len(sizes)))])
-    rankings = [np.arange(s) for s in sizes]
-    keeps = [keep_counts(g, sizes, plan.levels, plan.round_to) for g in genomes]
-    timed = time_interleaved([prune(net, kept_channels(rankings, k[0])) for k in keeps],
-                             net.example_input(plan.batch), timing, seed=plan.seed)
+    genomes = np.vstack([np.full(space.n_var, plan.levels),
+                         space.random_genomes(rng, plan.checkpoints - 1)])
+    keeps = space.keep(genomes)
+    timed = time_interleaved([space.pruned(k) for k in keeps],
+                             space.net.example_input(plan.batch), timing, seed=plan.seed)
     rows = [{**{f"x{i}": int(v) for i, v in enumerate(g)}, "measured_ms": t.median_ms,
-             "measured_iqr_ms": t.iqr_ms, "layer_sum_ms": float(lookup.latency_ms(k)[0])}
-            for g, k, t in zip(genomes, keeps, timed)]
+             "measured_iqr_ms": t.iqr_ms, "layer_sum_ms": float(layer_sum)}
+            for g, layer_sum, t in zip(genomes, lookup.latency_ms(keeps), timed)]
     checks = pd.DataFrame(rows)
     # may be negative: each layer timed alone paid the per-call overhead a network pays once
     fixed = float(np.median(checks.measured_ms - checks.layer_sum_ms))
@@ -192,9 +176,8 @@ def record_table(plan: RecordingPlan, timing: TimingConfig, out: str | Path,
         "fixed_ms_rule": "median of (measured whole network - sum of its layers)",
         "mape": round(float(np.mean(np.abs(checks.predicted_ms - checks.measured_ms) / checks.measured_ms)), 4)}
     table.write(out)
-    tmp = out / "checkpoints.csv.tmp"
-    checks.to_csv(tmp, index=False)
-    tmp.replace(out / "checkpoints.csv")
+    with atomic_path(out / "checkpoints.csv") as tmp:
+        checks.to_csv(tmp, index=False)
     partial.unlink()
     state.unlink()
     return LatencyTable.load(out)

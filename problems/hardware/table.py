@@ -19,17 +19,19 @@ never extrapolated).
 from __future__ import annotations
 
 import datetime as _dt
-import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import yaml
 
+from hamp_bench.atomic import atomic_write_text
 from hamp_bench.errors import DataError
-from hamp_bench.problems.costs import CostModel
+
+if TYPE_CHECKING:  # imported for annotations only: this module stays free of torch
+    from hamp_bench.problems.costs import CostModel
 
 FORMAT = 1
 KEY = ("op", "cin", "cout", "kernel", "stride", "in_hw", "batch")
@@ -75,15 +77,6 @@ def reachable_configs(costs: CostModel, choices: list[np.ndarray], batch: int = 
     return pd.DataFrame(rows, columns=list(KEY) + ["layer"])
 
 
-def group_choices(sizes: np.ndarray, levels: int, round_to: int) -> list[np.ndarray]:
-    """The keep counts each group can take over all levels."""
-    from hamp_bench.problems.pruning import keep_counts
-
-    genomes = np.repeat(np.arange(1, levels + 1)[:, None], len(sizes), axis=1)
-    keep = keep_counts(genomes, np.asarray(sizes), levels, round_to)
-    return [np.unique(keep[:, g]) for g in range(len(sizes))]
-
-
 def config_macs(df: pd.DataFrame) -> np.ndarray:
     """MACs of each configuration row (conv: per output pixel times pixels; linear: cin*cout)."""
     out_hw = np.where(df["op"] == "linear", 1, -(-df["in_hw"] // df["stride"]))
@@ -113,7 +106,8 @@ class LatencyTable:
         table, manifest = path / "table.csv", path / "manifest.yaml"
         if not path.is_dir():
             raise DataError(f"latency table folder {path} does not exist; record one with "
-                            "`python -m hamp_bench.record ... out=<folder>` or fix hardware.path")
+                            "`python -m hamp_bench.record_latency ... out=<folder>` or fix "
+                            "hardware.path")
         for f in (table, manifest):
             if not f.is_file():
                 raise DataError(f"latency table {path} has no {f.name}; a table is only usable "
@@ -143,8 +137,8 @@ class LatencyTable:
         """Write table.csv and manifest.yaml atomically (temp file + rename each)."""
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        _atomic_write(path / "table.csv", self.entries[list(COLUMNS)].to_csv(index=False))
-        _atomic_write(path / "manifest.yaml", yaml.safe_dump(self.manifest, sort_keys=False))
+        atomic_write_text(path / "table.csv", self.entries[list(COLUMNS)].to_csv(index=False))
+        atomic_write_text(path / "manifest.yaml", yaml.safe_dump(self.manifest, sort_keys=False))
 
     # -- checks --------------------------------------------------------------------------------
     def _where(self) -> str:
@@ -196,7 +190,7 @@ class LatencyTable:
         if mismatch:
             raise DataError(f"{where} was made for another network ({'; '.join(mismatch)}); "
                             "record a table for this network and input with "
-                            "`python -m hamp_bench.record`")
+                            "`python -m hamp_bench.record_latency`")
 
     # -- lookups -------------------------------------------------------------------------------
     def lookup(self, configs: pd.DataFrame) -> np.ndarray:
@@ -213,8 +207,8 @@ class LatencyTable:
             raise DataError(
                 f"{self._where()} has no entry for {describe_config(row)} "
                 f"({len(missing)} configurations missing in all); record them with "
-                "`python -m hamp_bench.record` for this network, levels and round_to, or declare "
-                "`interpolation: linear_macs` in the manifest")
+                "`python -m hamp_bench.record_latency` for this network, levels and round_to, or "
+                "declare `interpolation: linear_macs` in the manifest")
         return ms
 
     def _interpolate(self, configs: pd.DataFrame) -> np.ndarray:
@@ -270,9 +264,3 @@ def base_manifest(**fields: Any) -> dict[str, Any]:
 
 def _finite(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and bool(np.isfinite(v))
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)

@@ -1,9 +1,11 @@
 """Timing a torch module on this machine: exported to ONNX and run by onnxruntime (the default,
 what deployment looks like), or run by torch itself (CUDA events on a GPU). Shared by the live
-profile, the table recorder and table validation, so all three time the same way.
+profile, the table recorder and table validation, so all three time the same way, with one
+declaration of the settings (`TimingConfig`) and one set of defaults.
 
 A requested execution provider that this machine cannot run is an error, never a silent
-switch to the CPU.
+switch to the CPU. The module imports torch only when something is timed: the live profile's
+config schema (which extends `TimingConfig`) is read at every command-line start.
 """
 
 from __future__ import annotations
@@ -14,12 +16,15 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
-from torch import nn
 
 from hamp_bench.errors import ConfigError
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
 
 #: short names for onnxruntime execution providers
 PROVIDERS = {"cpu": "CPUExecutionProvider", "cuda": "CUDAExecutionProvider",
@@ -27,13 +32,17 @@ PROVIDERS = {"cpu": "CPUExecutionProvider", "cuda": "CUDAExecutionProvider",
 RUNTIMES = ("onnxruntime", "torch")
 
 
-@dataclass(frozen=True)
+@dataclass
 class TimingConfig:
-    runtime: str = "onnxruntime"
+    """How a network is timed: `warmup` untimed runs, then the median (and IQR) of `repeats`
+    timed ones. One thread by default: on a shared machine the runtime's thread pool makes
+    small layers' times noisy (docs/hardware.md), and tables recorded and checked here use it."""
+
+    runtime: str = "onnxruntime"  # or torch
     provider: str = "cpu"  # onnxruntime: cpu, cuda, tensorrt; torch: cpu or cuda
-    threads: int = 0  # intra-op threads (0: the runtime's default)
-    warmup: int = 5
-    repeats: int = 20
+    threads: int = 1  # intra-op threads (0: the runtime's default)
+    warmup: int = 10
+    repeats: int = 30
 
     def check(self, where: str = "hardware") -> None:
         if self.runtime not in RUNTIMES:
@@ -53,6 +62,8 @@ class TimingConfig:
                     f"offers only {ort.get_available_providers()}; install the matching onnxruntime "
                     f"build (e.g. onnxruntime-gpu) or choose {where}.provider=cpu")
         else:
+            import torch
+
             if self.provider not in ("cpu", "cuda"):
                 raise ConfigError(f"{where}.provider={self.provider!r} is unknown for runtime=torch; "
                                   "choose cpu or cuda")
@@ -62,9 +73,14 @@ class TimingConfig:
 
     def describe(self) -> dict:
         """What a manifest or run.json records about how times were taken."""
-        import onnxruntime as ort
+        if self.runtime == "onnxruntime":
+            import onnxruntime as ort
 
-        version = ort.__version__ if self.runtime == "onnxruntime" else torch.__version__
+            version = ort.__version__
+        else:
+            import torch
+
+            version = torch.__version__
         return {"runtime": self.runtime, "runtime_version": version,
                 "execution_provider": PROVIDERS.get(self.provider, self.provider)
                 if self.runtime == "onnxruntime" else self.provider,
@@ -81,6 +97,8 @@ class Timing:
 
 def onnx_bytes(module: nn.Module, example: torch.Tensor) -> bytes:
     """The module exported to ONNX by the TorchScript exporter (no onnxscript needed)."""
+    import torch
+
     buf = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -147,6 +165,8 @@ def _runners(module: nn.Module, example: torch.Tensor, cfg: TimingConfig,
                     for _ in range(copies)]
         return [lambda s=s: s.run(None, feed) for s in sessions], len(model) / 1e6
 
+    import torch
+
     device = torch.device(cfg.provider)
     example = example.to(device)
     if cfg.threads:
@@ -179,6 +199,8 @@ def _wall_ms(run) -> float:
 
 def _cuda_ms(run) -> float:
     """GPU time between CUDA events around the run."""
+    import torch
+
     start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
     start.record()
     run()

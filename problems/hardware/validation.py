@@ -11,13 +11,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from hamp_bench.atomic import atomic_path, atomic_write_text
 from hamp_bench.errors import ConfigError
-from hamp_bench.problems.costs import CostModel, trace_layers
 from hamp_bench.problems.hardware.base import HardwareProfile
-from hamp_bench.problems.hardware.table import NetworkShape, group_choices
+from hamp_bench.problems.hardware.table import NetworkShape
+from hamp_bench.problems.hardware.settings import ValidationSettings
 from hamp_bench.problems.hardware.timing import TimingConfig, time_interleaved
-from hamp_bench.problems.networks import build_network
-from hamp_bench.problems.pruning import group_sizes, keep_counts, kept_channels, prune
+from hamp_bench.problems.search_space import PruningSpace
 
 
 def agreement(predicted: np.ndarray, measured: np.ndarray) -> dict[str, float]:
@@ -32,37 +32,37 @@ def agreement(predicted: np.ndarray, measured: np.ndarray) -> dict[str, float]:
 CHUNK = 50
 
 
-def validate(profile: HardwareProfile, shape: NetworkShape, timing: TimingConfig, n: int,
-             out: str | Path, levels: int = 16, round_to: int = 1, seed: int = 0,
-             rounds: int = 10) -> dict:
-    """Time `n` random pruned networks live (interleaved, see `time_interleaved`) and compare
-    them with the profile's predictions; write validation.csv, validation.json and a scatter."""
+def validate(profile: HardwareProfile, shape: NetworkShape, timing: TimingConfig,
+             out: str | Path, settings: ValidationSettings = ValidationSettings()) -> dict:
+    """Time `settings.n` random pruned networks live (interleaved, see `time_interleaved`) and
+    compare them with the profile's predictions; write validation.csv, validation.json and a
+    scatter."""
+    n, seed, levels, round_to, rounds = (settings.n, settings.seed, settings.levels,
+                                         settings.round_to, settings.rounds)
     if n < 3:
         raise ConfigError(f"n={n}: rank correlations need at least 3 networks")
     timing.check("timing")
-    net = build_network(shape.name, shape.in_channels, shape.num_classes, shape.image_size, shape.width)
-    costs = CostModel(trace_layers(net), len(net.channel_groups))
-    sizes = group_sizes(net.channel_groups)
-    profile.bind(costs, group_choices(sizes, levels, round_to), shape)
-    genomes = np.random.default_rng(seed).integers(1, levels + 1, size=(n, len(sizes)))
-    keep = keep_counts(genomes, sizes, levels, round_to)
-    predicted = profile.latency(costs, keep)
-    rankings = [np.arange(s) for s in sizes]
+    space = PruningSpace(shape, levels, round_to)
+    profile.bind(space)
+    genomes = space.random_genomes(np.random.default_rng(seed), n)
+    keep = space.keep(genomes)
+    predicted = profile.latency(keep)
     timed = []
     for start in range(0, n, CHUNK):
-        nets = [prune(net, kept_channels(rankings, k)) for k in keep[start:start + CHUNK]]
-        timed += time_interleaved(nets, net.example_input(), timing, rounds, seed)
-    df = pd.DataFrame(genomes, columns=[f"x{i}" for i in range(len(sizes))]).assign(
+        nets = [space.pruned(k) for k in keep[start:start + CHUNK]]
+        timed += time_interleaved(nets, space.net.example_input(), timing, rounds, seed)
+    df = pd.DataFrame(genomes, columns=[f"x{i}" for i in range(space.n_var)]).assign(
         predicted_ms=predicted, measured_ms=[t.median_ms for t in timed],
-        measured_iqr_ms=[t.iqr_ms for t in timed], macs=costs.macs(keep))
+        measured_iqr_ms=[t.iqr_ms for t in timed], macs=space.costs.macs(keep))
     table, live = profile.describe(), {**timing.describe(), "rounds": rounds}
     summary = {**agreement(df.predicted_ms.to_numpy(), df.measured_ms.to_numpy()),
                "network": shape.name, "levels": levels, "round_to": round_to, "seed": seed,
                "table": table, "live": live, "mismatch": _mismatch(table.get("table", {}), live)}
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    df.to_csv(out / "validation.csv", index=False)
-    (out / "validation.json").write_text(json.dumps(summary, indent=2, default=str))
+    with atomic_path(out / "validation.csv") as tmp:
+        df.to_csv(tmp, index=False)
+    atomic_write_text(out / "validation.json", json.dumps(summary, indent=2, default=str))
     _scatter(df, summary, out)
     return summary
 
@@ -92,5 +92,6 @@ def _scatter(df: pd.DataFrame, s: dict, out: Path) -> None:
            title=f"{s['network']}: tau={s['kendall_tau']:.3f}, MAPE={s['mape']:.1%}")
     fig.tight_layout()
     for ext in ("png", "pdf"):
-        fig.savefig(out / f"scatter.{ext}", dpi=150)
+        with atomic_path(out / f"scatter.{ext}") as tmp:
+            fig.savefig(tmp, dpi=150, format=ext)
     plt.close(fig)

@@ -39,7 +39,7 @@ class CifarResNet(PrunableNet):
         n = (depth - 2) // 6
         widths = [max(1, round(w * width)) for w in (16, 32, 64)]
         self.stem = nn.Sequential(*conv_bn(in_channels, widths[0]), nn.ReLU(inplace=True))
-        stages, hw, cin = [], input_size, widths[0]
+        hw, cin = input_size, widths[0]
         stream_producers: list[list[tuple[str, str]]] = [[("stem.0", "stem.1")], [], []]
         stream_consumers: list[list[str]] = [[], [], []]
         for s, cout in enumerate(widths):
