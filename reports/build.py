@@ -1,6 +1,7 @@
 """Building a comparison report from run records: report.md (GitHub-readable, with the command
 that regenerates it), tables.tex (booktabs), summary.csv (every statistic) and figures/ (PDF
-and PNG). Everything is computed from the records, nothing is measured again."""
+and PNG). Everything is computed from the records, nothing is measured again. Where algorithms
+recorded telemetry (algorithm.json), report.md adds how often each operator was chosen."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from hamp_bench.reports.gather import Run, read_runs, runs_table
 from hamp_bench.reports.indicators import anytime_hypervolume, igd_plus, reference_front
 from hamp_bench.reports.latex import indicator_table
 from hamp_bench.reports.stats import ALPHA, friedman_nemenyi, summarise
+from hamp_bench.reports.telemetry import NO_OPERATOR, operator_shares
 
 INDICATORS = {"hv": "max", "igd_plus": "min"}
 
@@ -138,11 +140,28 @@ def _markdown(runs: list[Run], table, summary, sources, friedman, figs, referenc
                + f". Nemenyi critical difference {friedman['cd']:.2f}.", ""]
         md += [_md_table(friedman["nemenyi"].round(4)), ""]
         md += ["![cd_diagram](figures/cd_diagram.png)", ""]
+    md += _telemetry_section(runs)
     return "\n".join(md)
 
 
-def default_command(argv: list[str]) -> str:
-    return "python -m hamp_bench.report " + " ".join(shlex.quote(a) for a in argv)
+def _telemetry_section(runs: list[Run]) -> list[str]:
+    """Operator choices of the algorithms that recorded them (nothing without telemetry)."""
+    done = [r for r in runs if r.status == "completed"]
+    recorded = sorted({r.algorithm for r in done if r.telemetry is not None})
+    if not recorded:
+        return []
+    intro = (f"Completed runs of {', '.join(f'`{a}`' for a in recorded)} recorded telemetry "
+             "(`algorithm.json`, docs/records.md).")
+    shares = operator_shares(done)
+    if shares.empty:
+        return ["## Algorithm telemetry", "", intro + " None of it records operator choices (a "
+                "`generation` series with an `operator` field).", ""]
+    ops = [c for c in shares.columns if c not in ("problem", "algorithm", "runs", "generations")]
+    table = shares.assign(**{op: shares[op].map(_fmt) for op in ops})
+    none = f" (`{NO_OPERATOR}`: a generation that names no operator)" if NO_OPERATOR in ops else ""
+    return ["## Algorithm telemetry", "",
+            intro + " Share of generations in which each operator was chosen, summed over the "
+            f"runs{none}:", "", _md_table(table, index=False), ""]
 
 
 def _md_table(df: pd.DataFrame, index: bool = True) -> str:

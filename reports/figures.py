@@ -75,7 +75,7 @@ def median_fronts(runs: list[Run], table: pd.DataFrame, problem: str, out: Path)
     for i, j in pairs:
         fig, ax = plt.subplots(figsize=(4.5, 3.4))
         for alg, run in sorted(chosen.items()):
-            F = run.F[run.front_mask] * run.sign  # natural units
+            F = run.F[run.front_mask] * run.space.sign  # back to natural units
             order = np.argsort(F[:, i])
             ax.plot(F[order, i], F[order, j], marker="o", ms=3, lw=0.8, label=alg,
                     drawstyle="steps-post" if len(names) == 2 else "default",
@@ -98,7 +98,7 @@ def attainment_50(runs: list[Run], problem: str, out: Path) -> str | None:
         pts = np.vstack([r.F[r.front_mask] for r in sets])
         ids = np.concatenate([np.full(r.front_mask.sum(), i) for i, r in enumerate(sets)])
         surf = moocore.eaf(pts, sets=ids, percentiles=[50])
-        surf = surf[np.argsort(surf[:, 0])] * np.r_[mine[0].sign, 1]
+        surf = surf[np.argsort(surf[:, 0])] * np.r_[mine[0].space.sign, 1]  # natural units
         ax.plot(surf[:, 0], surf[:, 1], drawstyle="steps-post", label=f"{alg} ({len(sets)} runs)")
     ax.set(xlabel=names[0], ylabel=names[1], title=f"{problem}: 50% attainment surfaces")
     ax.legend(fontsize=7)

@@ -1,9 +1,11 @@
 """Gathering run records: every run directory below the given paths, read once.
 
-Reads only the run record (run.json, evaluations.csv), so old runs can be re-analysed. Runs of
-one problem must share fingerprint and normalisation (bounds and reference point); anything
-else is refused with the runs named. Runs that did not complete are kept and listed, never
-dropped silently.
+Reads only the run record (run.json, evaluations.csv, and algorithm.json where the algorithm
+recorded telemetry), so old runs can be re-analysed: record versions 1 and 2 are both read (see
+docs/records.md). Each run's objective space (signs, frozen bounds, reference point,
+hypervolume) is rebuilt from its run.json. Runs of one problem must share fingerprint and
+normalisation (bounds and reference point); anything else is refused with the runs named. Runs
+that did not complete are kept and listed, never dropped silently.
 """
 
 from __future__ import annotations
@@ -17,8 +19,14 @@ import numpy as np
 import pandas as pd
 
 from hamp_bench.errors import RecordError
-from hamp_bench.pareto import nondominated_mask, normalised_hypervolume
-from hamp_bench.records import EVALUATIONS, RECORD_VERSION, RUN_JSON
+from hamp_bench.objective_space import ObjectiveSpace
+from hamp_bench.pareto import nondominated_mask
+from hamp_bench.reports.telemetry import Telemetry, read_telemetry
+from hamp_bench.run_record import EVALUATIONS, RUN_JSON
+
+#: record versions this reader understands; they differ only in what it does not read (the
+#: config's layout and algorithm.json, docs/records.md)
+READABLE_RECORD_VERSIONS = (1, 2)
 
 
 def find_runs(*roots: Path) -> list[Path]:
@@ -37,20 +45,32 @@ def load_run(run_dir: Path) -> dict:
         meta = json.loads((run_dir / RUN_JSON).read_text())
     except (OSError, json.JSONDecodeError) as e:
         raise RecordError(f"{run_dir / RUN_JSON} is unreadable ({e})") from e
-    if meta.get("record_version") != RECORD_VERSION:
-        raise RecordError(f"{run_dir / RUN_JSON} has record_version "
-                          f"{meta.get('record_version')!r}; this hamp_bench reads {RECORD_VERSION}")
+    version = meta.get("record_version") if isinstance(meta, dict) else None
+    if type(version) is not int or version not in READABLE_RECORD_VERSIONS:
+        readable = " and ".join(map(str, READABLE_RECORD_VERSIONS))
+        if type(version) is int and version > max(READABLE_RECORD_VERSIONS):
+            writer = (meta.get("versions") or {}).get("hamp-bench")
+            hint = (f"it was written by a newer hamp_bench{f' ({writer})' if writer else ''}: "
+                    "report on it with that version, or upgrade this one")
+        else:
+            hint = ("it is not a run record this hamp_bench knows: move it out of the folders "
+                    "you report on")
+        raise RecordError(f"{run_dir / RUN_JSON} has record_version {version!r}; this hamp_bench "
+                          f"reads record versions {readable}; {hint}")
     return meta
 
 
 @dataclass
 class Run:
-    """One run's record: its metadata and every evaluation, objectives in minimisation form."""
+    """One run's record: its metadata, the objective space it was scored in, every evaluation
+    (objectives in minimisation form) and its algorithm's telemetry, if any."""
 
     run_dir: Path
     meta: dict
+    space: ObjectiveSpace  # from run.json's problem section
     X: np.ndarray  # genomes, in evaluation order
     F: np.ndarray  # objectives (natural units, minimisation form)
+    telemetry: Telemetry | None = None  # algorithm.json
 
     @property
     def problem(self) -> str:
@@ -70,25 +90,7 @@ class Run:
 
     @property
     def objective_names(self) -> list[str]:
-        return [o["name"] for o in self.meta["problem"]["objectives"]]
-
-    @property
-    def sign(self) -> np.ndarray:
-        return np.array([1.0 if o["direction"] == "min" else -1.0
-                         for o in self.meta["problem"]["objectives"]])
-
-    @property
-    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
-        p = self.meta["problem"]
-        return np.array(p["ideal"], float) * self.sign, np.array(p["nadir"], float) * self.sign
-
-    @property
-    def ref_point(self) -> np.ndarray:
-        return np.array(self.meta["problem"]["ref_point_normalised"], float)
-
-    def normalise(self, F: np.ndarray) -> np.ndarray:
-        lo, hi = self.bounds
-        return (F - lo) / (hi - lo)
+        return self.space.names
 
     @cached_property
     def front_mask(self) -> np.ndarray:
@@ -96,18 +98,21 @@ class Run:
 
     def hypervolume(self, k: int | None = None) -> float:
         """Normalised hypervolume of the non-dominated set of the first k evaluations (all)."""
-        F = self.F if k is None else self.F[:k]
-        if k is not None and len(F):
-            F = F[nondominated_mask(F)]
-        elif len(F):
-            F = F[self.front_mask]
-        return normalised_hypervolume(self.normalise(F), self.ref_point)
+        if k is None:
+            return self.space.hypervolume(self.F[self.front_mask])
+        return self.space.hypervolume(self.space.front(self.F[:k]))
 
 
 def read_run(run_dir: Path) -> Run:
     meta = load_run(run_dir)
     path = run_dir / EVALUATIONS
-    names = [o["name"] for o in meta["problem"]["objectives"]]
+    try:
+        space = ObjectiveSpace.from_record(meta["problem"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise RecordError(f"{run_dir / RUN_JSON}: its problem section does not describe the "
+                          f"objectives, bounds and reference point ({type(e).__name__}: {e}); "
+                          "the record is corrupt") from None
+    names = space.names
     n_var = int(meta["problem"]["n_var"])
     genes = [f"x{i}" for i in range(n_var)]
     try:  # only an empty field is missing; a written "nan" is a value the problem returned
@@ -141,8 +146,8 @@ def read_run(run_dir: Path) -> Run:
     if meta["status"] == "completed" and used is not None and used != len(df):
         raise RecordError(f"{path} has {len(df)} evaluations but run.json says {used} were made; "
                           "the file is truncated")
-    sign = np.array([1.0 if o["direction"] == "min" else -1.0 for o in meta["problem"]["objectives"]])
-    return Run(run_dir, meta, df[genes].to_numpy(), df[names].to_numpy(float) * sign)
+    return Run(run_dir, meta, space, df[genes].to_numpy(), space.to_min(df[names].to_numpy(float)),
+               read_telemetry(run_dir))
 
 
 def read_runs(*roots: Path) -> list[Run]:
@@ -177,12 +182,3 @@ def runs_table(runs: list[Run]) -> pd.DataFrame:
         "budget": r.meta.get("budget"), "budget_used": r.meta.get("budget_used"),
         "evaluations": len(r.F), "fingerprint": r.meta["problem"]["fingerprint"],
         "hv": r.hypervolume(), "run_dir": str(r.run_dir)} for r in runs])
-
-
-def gather(*roots: Path) -> pd.DataFrame:
-    return runs_table(read_runs(*roots))
-
-
-def final_hypervolume(run_dir: Path, meta: dict | None = None) -> float:
-    """Normalised hypervolume of the non-dominated set of all the run's evaluations."""
-    return read_run(run_dir).hypervolume()

@@ -1,6 +1,7 @@
-"""Quality indicators of runs, all in the problem's normalised objective space (moocore):
-final hypervolume, IGD+ against a reference front, and the anytime hypervolume curve (the
-hypervolume of the first k evaluations), computed from evaluations.csv alone."""
+"""Quality indicators of runs, all in the problem's normalised objective space (each run's
+ObjectiveSpace, rebuilt from its run.json): final hypervolume, IGD+ (moocore) against a reference
+front, and the anytime hypervolume curve (the hypervolume of the first k evaluations), computed
+from evaluations.csv alone."""
 
 from __future__ import annotations
 
@@ -8,20 +9,19 @@ import moocore
 import numpy as np
 import pandas as pd
 
-from hamp_bench.pareto import nondominated_mask
 from hamp_bench.reports.gather import Run
 
 
 def reference_front(runs: list[Run]) -> tuple[np.ndarray, str]:
     """The normalised reference front of one problem's runs, and where it comes from: the true
     front where the problem knows it, else the non-dominated union of every run's evaluations."""
-    first = runs[0]
-    if first.meta["problem"].get("has_true_front"):
-        front = _true_front(first)
+    space = runs[0].space
+    if runs[0].meta["problem"].get("has_true_front"):
+        front = _true_front(runs[0])
         if front is not None:
-            return first.normalise(front * first.sign), "true Pareto front"
+            return space.normalise(space.to_min(front)), "true Pareto front"
     F = np.vstack([r.F for r in runs if len(r.F)])
-    return first.normalise(F[nondominated_mask(F)]), f"non-dominated union of all {len(runs)} runs"
+    return space.normalise(space.front(F)), f"non-dominated union of all {len(runs)} runs"
 
 
 def _true_front(run: Run) -> np.ndarray | None:
@@ -29,17 +29,15 @@ def _true_front(run: Run) -> np.ndarray | None:
     cfg = run.meta.get("config", {}).get("problem")
     if not cfg or "_target_" not in cfg:
         return None
-    from hamp_bench.runner import build
-    from omegaconf import OmegaConf
+    from hamp_bench.components import build
 
-    return build(OmegaConf.create(cfg), "problem").true_front()
+    return build(cfg, "problem").true_front()
 
 
 def igd_plus(run: Run, reference: np.ndarray) -> float:
-    F = run.normalise(run.F[run.front_mask]) if len(run.F) else np.empty((0, reference.shape[1]))
-    if len(F) == 0:
+    if len(run.F) == 0:
         return float("nan")
-    return float(moocore.igd_plus(F, ref=reference))
+    return float(moocore.igd_plus(run.space.normalise(run.F[run.front_mask]), ref=reference))
 
 
 def anytime_grid(budget: int, points: int = 40) -> np.ndarray:
