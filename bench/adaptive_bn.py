@@ -18,8 +18,8 @@ import numpy as np
 from hydra import compose, initialize_config_module
 from omegaconf import OmegaConf
 
-from hamp_bench.config import register_configs
-from hamp_bench.runner import build
+from hamp_bench.cli.configs import register_configs
+from hamp_bench.components import build
 
 
 def validation_errors(levels: list[int], bn_batches: int, finetune_steps: int) -> list[float]:

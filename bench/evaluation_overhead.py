@@ -25,11 +25,11 @@ import torch.nn.functional as F
 from hydra import compose, initialize_config_module
 from omegaconf import OmegaConf
 
-from hamp_bench.config import register_configs
+from hamp_bench.cli.configs import register_configs
 from hamp_bench.evaluator import Evaluator
 from hamp_bench.problems.pruning import kept_channels, prune
-from hamp_bench.records import EvaluationLog, evaluation_columns
-from hamp_bench.runner import build
+from hamp_bench.run_record import EvaluationLog, evaluation_columns
+from hamp_bench.components import build
 
 
 def bare_seconds(problem, genome) -> float:

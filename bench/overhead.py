@@ -21,7 +21,7 @@ from pymoo.algorithms.moo.nsga2 import NSGA2
 from pymoo.optimize import minimize
 from pymoo.problems import get_problem
 
-from hamp_bench.config import register_configs
+from hamp_bench.cli.configs import register_configs
 from hamp_bench.runner import run_experiment
 
 

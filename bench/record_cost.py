@@ -22,10 +22,10 @@ from pymoo.algorithms.moo.nsga2 import NSGA2
 from pymoo.optimize import minimize
 from pymoo.problems import get_problem
 
-from hamp_bench.config import register_configs
+from hamp_bench.cli.configs import register_configs
 from hamp_bench.evaluator import BudgetExhausted, Evaluator
-from hamp_bench.records import EvaluationLog, evaluation_columns
-from hamp_bench.runner import build
+from hamp_bench.run_record import EvaluationLog, evaluation_columns
+from hamp_bench.components import build
 
 
 def time_pymoo(budget: int, seed: int) -> float:

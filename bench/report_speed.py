@@ -13,7 +13,7 @@ from pathlib import Path
 
 from hydra import compose, initialize_config_module
 
-from hamp_bench.config import register_configs
+from hamp_bench.cli.configs import register_configs
 from hamp_bench.reports.build import build_report
 from hamp_bench.runner import run_experiment
 

@@ -37,7 +37,7 @@ from pymoo.problems.multi.zdt import ZDT2 as PymooZDT2
 
 from hamp_bench.algorithms.platypus_moeas import SPEA2
 from hamp_bench.evaluator import Evaluator
-from hamp_bench.pareto import nondominated_mask, normalised_hypervolume
+from hamp_bench.pareto import nondominated_mask
 from hamp_bench.problems.benchmarks import PymooBenchmark
 
 BUDGET, POP = 20000, 100
@@ -46,8 +46,8 @@ BUDGET, POP = 20000, 100
 def _score(F: np.ndarray) -> tuple[float, float]:
     p = PymooBenchmark("zdt2", "zdt2")
     F = F[nondominated_mask(F)]
-    hv = normalised_hypervolume(p.normalise(F), p.ref_point)
-    true = normalised_hypervolume(p.normalise(p.true_front()), p.ref_point)
+    hv = p.space.hypervolume(F)
+    true = p.space.hypervolume(p.true_front())
     return hv / true, float(F[:, 0].max())
 
 

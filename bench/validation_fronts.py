@@ -25,8 +25,7 @@ from pathlib import Path
 
 from hydra import compose, initialize_config_module
 
-from hamp_bench.config import register_configs
-from hamp_bench.pareto import normalised_hypervolume
+from hamp_bench.cli.configs import register_configs
 from hamp_bench.runner import run_experiment
 
 # as in tests/test_validation_fronts.py
@@ -46,8 +45,8 @@ def ratio(algorithm: str, problem: str, seed: int, budget: int, workdir: Path) -
     if out.evaluator.used != budget:
         raise RuntimeError(f"{algorithm} on {problem} used {out.evaluator.used} of {budget}")
     p = out.problem
-    hv = normalised_hypervolume(p.normalise(out.evaluator.front.F), p.ref_point)
-    true = normalised_hypervolume(p.normalise(p.true_front()), p.ref_point)
+    hv = p.space.hypervolume(out.evaluator.front.F)
+    true = p.space.hypervolume(p.true_front())
     return hv / true
 
 

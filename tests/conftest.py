@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from hydra import compose, initialize_config_module
 
-from hamp_bench.config import register_configs
+from hamp_bench.cli.configs import conf_dir, register_configs
 from hamp_bench.runner import run_experiment
 
 register_configs()
@@ -34,6 +34,18 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
     """Never touch the user's cache: each test session gets its own."""
     monkeypatch.setenv("HAMP_BENCH_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
     monkeypatch.setenv("HAMP_BENCH_MODEL_DIR", str(tmp_path_factory.getbasetemp() / "models"))
+
+
+def presets(group: str) -> list[str]:
+    """The presets of a config group, read from conf/ (never a hand-kept list)."""
+    return sorted(p.stem for p in (conf_dir() / group).glob("*.yaml"))
+
+
+def algorithm_class(preset: str) -> type:
+    """The class an algorithm preset builds."""
+    from hydra.utils import get_class
+
+    return get_class(make_config(f"algorithm={preset}", "problem=zdt1").algorithm._target_)
 
 
 def make_config(*overrides: str):

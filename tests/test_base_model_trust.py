@@ -23,7 +23,7 @@ from conftest import make_config, read_evaluations, run_cell
 TINY = dict(name="tiny_trust", network={"name": "tiny", "width": 1.0},
             dataset={"name": "synthetic", "image_size": 16, "augment_crop": 0,
                      "augment_hflip": False},
-            hardware={"name": "macs", "precision": "fp32"},
+            hardware={"_target_": "hamp_bench.problems.hardware.macs.MacsProxy"},
             objectives=["error", "latency"], levels=8,
             fidelity={"finetune_steps": 2, "finetune_batch": 16}, progress=False)
 GENOMES = np.array([[3, 5, 2], [8, 8, 8], [2, 2, 6]])

@@ -10,20 +10,22 @@ import pandas as pd
 import pytest
 import torch
 import yaml
+from omegaconf import OmegaConf
 from torch import nn
 
+from hamp_bench import components
 from hamp_bench.errors import ConfigError, DataError
-from hamp_bench.problems.costs import CostModel, trace_layers
-from hamp_bench.problems.hardware import build_profile
 from hamp_bench.problems.hardware import jetson_nano, recorder
+from hamp_bench.problems.hardware.live import LiveProfile
 from hamp_bench.problems.hardware.recorder import RecordingPlan, record_table
-from hamp_bench.problems.hardware.table import (KEY, LatencyTable, NetworkShape, base_manifest,
-                                                group_choices)
+from hamp_bench.problems.hardware.table import KEY, LatencyTable, NetworkShape, base_manifest
+from hamp_bench.problems.hardware.table_profile import JetsonNanoProfile, TableProfile
 from hamp_bench.problems.hardware.timing import TimingConfig, time_interleaved, time_module
 from hamp_bench.problems.hardware.validation import _mismatch
-from hamp_bench.problems.networks import build_network
-from hamp_bench.problems.pruning import group_sizes, keep_counts
 from hamp_bench.problems.pruning_problem import PruningProblem
+from hamp_bench.problems.search_space import PruningSpace
+
+from conftest import make_config
 
 # tiny: conv 1->16 @32, pool, conv 16->32 @16, pool, conv 32->32 @8, linear 32->10
 SHAPE = NetworkShape("tiny", 1.0, 1, 32, 10)
@@ -31,10 +33,8 @@ LEVELS = 4
 FAST = TimingConfig(warmup=1, repeats=3)
 
 
-def tiny_costs():
-    net = build_network("tiny", 1, 10, 32)
-    sizes = group_sizes(net.channel_groups)
-    return CostModel(trace_layers(net), len(sizes)), sizes
+def tiny_space(levels=LEVELS):
+    return PruningSpace(SHAPE, levels)
 
 
 def hand_table(ms, fixed=0.5, drop=(), interpolation="none", **network):
@@ -66,16 +66,16 @@ def ms_rule(op, cin, cout, k, s, hw, b):
 
 def bound_profile(table, tmp_path):
     table.write(tmp_path / "t")
-    profile = build_profile({"name": "table", "path": str(tmp_path / "t")})
-    costs, sizes = tiny_costs()
-    profile.bind(costs, group_choices(sizes, LEVELS, 1), SHAPE)
-    return profile, costs, sizes
+    profile = TableProfile(path=str(tmp_path / "t"))
+    space = tiny_space()
+    profile.bind(space)
+    return profile, space
 
 
 def test_lookup_is_the_sum_of_hand_listed_layers_plus_the_fixed_cost(tmp_path):
-    profile, costs, sizes = bound_profile(hand_table(ms_rule), tmp_path)
+    profile, space = bound_profile(hand_table(ms_rule), tmp_path)
     genomes = np.array([[2, 1, 4], [4, 4, 4], [1, 3, 2]])
-    keep = keep_counts(genomes, sizes, LEVELS)
+    keep = space.keep(genomes)
     assert keep.tolist() == [[8, 8, 32], [16, 32, 32], [4, 24, 16]]
     expected = [
         ms_rule("conv", 1, 8, 3, 1, 32, 1) + ms_rule("conv", 8, 8, 3, 1, 16, 1)
@@ -85,8 +85,10 @@ def test_lookup_is_the_sum_of_hand_listed_layers_plus_the_fixed_cost(tmp_path):
         ms_rule("conv", 1, 4, 3, 1, 32, 1) + ms_rule("conv", 4, 24, 3, 1, 16, 1)
         + ms_rule("conv", 24, 16, 3, 1, 8, 1) + ms_rule("linear", 16, 10, 1, 1, 1, 1) + 0.5,
     ]
-    np.testing.assert_allclose(profile.latency(costs, keep), expected, rtol=1e-12)
+    np.testing.assert_allclose(profile.latency(keep), expected, rtol=1e-12)
     assert profile.objective.name == "latency_ms" and profile.objective.cheap
+    # a lookup never builds the pruned networks to "measure" them
+    assert np.array_equal(profile.measure(keep, iter(()))[0], profile.latency(keep))
 
 
 def test_a_missing_entry_is_named(tmp_path):
@@ -99,10 +101,10 @@ def test_linear_macs_interpolation_fills_a_gap_between_neighbours(tmp_path):
     missing = ("conv", 8, 24, 3, 1, 8, 1)  # MACs between (8, 16) and (8, 32) at the same shape
     table = hand_table(lambda op, cin, cout, k, s, hw, b: cin * cout * 0.001,
                        drop={missing}, interpolation="linear_macs")
-    profile, costs, sizes = bound_profile(table, tmp_path)
+    profile, space = bound_profile(table, tmp_path)
     # 8x24 lies between 16x8 (0.128) and 8x32 / 32x8 (0.256) in MACs: linear in MACs gives 0.192
     keep_genome = np.array([[2, 1, 3]])  # keep 8, 8, 24 -> layer 3 is conv 8->24 @8
-    lat = profile.latency(costs, keep_counts(keep_genome, sizes, LEVELS))
+    lat = profile.latency(space.keep(keep_genome))
     exact = 1 * 8 * 0.001 + 8 * 8 * 0.001 + 8 * 24 * 0.001 + 24 * 10 * 0.001 + 0.5
     np.testing.assert_allclose(lat, [exact], rtol=1e-12)
 
@@ -155,18 +157,40 @@ def test_manifest_and_table_refusals(tmp_path):
 
 
 def test_table_profile_needs_a_path_and_a_matching_precision(tmp_path):
-    costs, sizes = tiny_costs()
+    cfg = make_config("problem=vgg16_jetson", "hardware=table").hardware
+    with pytest.raises(ConfigError, match="hardware.path has no value"):
+        components.build(cfg, "hardware")
     with pytest.raises(ConfigError, match="hardware.path"):
-        build_profile({"name": "table"}).bind(costs, group_choices(sizes, 4, 1), SHAPE)
+        TableProfile(path="").bind(tiny_space())
     hand_table(ms_rule).write(tmp_path / "t")
-    fp16 = build_profile({"name": "table", "path": str(tmp_path / "t"), "precision": "fp16"})
+    fp16 = components.build({**OmegaConf.to_container(cfg), "path": str(tmp_path / "t"),
+                             "precision": "fp16"}, "hardware")
     with pytest.raises(ConfigError, match="precision fp32"):
-        fp16.bind(costs, group_choices(sizes, 4, 1), SHAPE)
+        fp16.bind(tiny_space())
+    with pytest.raises(ConfigError, match="hardware.precision='fp64' is unknown"):
+        TableProfile(path="t", precision="fp64")
+
+
+def test_each_profile_declares_its_own_parameters():
+    """A preset names its class; a parameter another profile has is refused at compose time."""
+    from hydra.errors import ConfigCompositionException
+
+    for preset, cls in [("macs", "MacsProxy"), ("table", "TableProfile"),
+                        ("jetson_nano", "JetsonNanoProfile"), ("live", "LiveProfile")]:
+        hw = make_config("problem=vgg16_jetson", f"hardware={preset}").hardware
+        assert hw.name == preset and hw._target_.endswith(cls) and hw.precision == "fp32"
+    live = make_config("problem=vgg16_jetson", "hardware=live", "hardware.warmup=3").hardware
+    # the live profile's timing settings are TimingConfig's, with its defaults
+    assert (live.warmup, live.repeats, live.threads) == (3, TimingConfig().repeats, 1)
+    for bad in ("hardware=jetson_nano hardware.path=x", "hardware=macs hardware.warmup=3",
+                "hardware=live hardware.wamup=3"):
+        with pytest.raises(ConfigCompositionException):
+            make_config("problem=vgg16_jetson", *bad.split())
 
 
 # -- the recorder ---------------------------------------------------------------------------------
 def test_recorder_times_every_reachable_configuration_and_resumes(tmp_path, monkeypatch):
-    plan = RecordingPlan(SHAPE, levels=3, checkpoints=3)
+    plan = RecordingPlan(SHAPE, levels=3, checkpoints=3, context_mb=0.0, passes=1)
     calls = {"n": 0}
     real = recorder.time_module
 
@@ -192,7 +216,6 @@ def test_recorder_times_every_reachable_configuration_and_resumes(tmp_path, monk
                                                  real(m, x, t, copies))[1])
     table = record_table(plan, FAST, tmp_path / "t", progress=False)
 
-    costs, sizes = tiny_costs()
     n_configs = 3 + 3 * 3 + 3 * 3 + 3  # levels 3: keep 5/11/16, 11/21/32, 11/21/32
     assert len(table.entries) == n_configs
     assert counted["n"] == n_configs - 5  # the rest of the layers (check points: interleaved)
@@ -203,10 +226,11 @@ def test_recorder_times_every_reachable_configuration_and_resumes(tmp_path, monk
     assert len(checks) == 3 and (checks.measured_ms > 0).all()
     assert not (tmp_path / "t" / "partial.csv").exists()
     # the table works as a profile for this network
-    profile = build_profile({"name": "table", "path": str(tmp_path / "t")})
-    profile.bind(costs, group_choices(sizes, 3, 1), SHAPE)
-    genomes = checks[[f"x{i}" for i in range(len(sizes))]].to_numpy()
-    lat = profile.latency(costs, keep_counts(genomes, sizes, 3))
+    profile = TableProfile(path=str(tmp_path / "t"))
+    space = tiny_space(levels=3)
+    profile.bind(space)
+    genomes = checks[[f"x{i}" for i in range(space.n_var)]].to_numpy()
+    lat = profile.latency(space.keep(genomes))
     np.testing.assert_allclose(lat, checks.predicted_ms, atol=1e-5)  # what the recorder checked
 
 
@@ -214,7 +238,7 @@ def test_recorder_refuses_to_mix_settings(tmp_path, monkeypatch):
     (tmp_path / "t").mkdir()
     (tmp_path / "t" / "partial.json").write_text('{"key": "something else"}')
     with pytest.raises(ConfigError, match="other settings"):
-        record_table(RecordingPlan(SHAPE, levels=3), FAST, tmp_path / "t", progress=False)
+        record_table(RecordingPlan(SHAPE, levels=3, context_mb=0.0, passes=1), FAST, tmp_path / "t", progress=False)
     with pytest.raises(ConfigError, match="levels >= 2"):
         record_table(RecordingPlan(SHAPE, levels=1), FAST, tmp_path / "u", progress=False)
 
@@ -223,7 +247,8 @@ def test_context_copies_and_passes_are_applied_and_recorded(tmp_path):
     small, big = nn.Linear(16, 16), nn.Linear(1024, 1024)  # 1 KiB and 4 MiB of weights
     plan = RecordingPlan(SHAPE, levels=2, checkpoints=1, context_mb=8.0, passes=2)
     assert plan.copies(big) == 2 and plan.copies(small) == recorder.MAX_COPIES
-    assert RecordingPlan(SHAPE).copies(big) == 1  # no context: the layer alone
+    assert RecordingPlan(SHAPE, context_mb=0.0).copies(big) == 1  # no context: the layer alone
+    assert RecordingPlan(SHAPE).context_mb == 32.0 and RecordingPlan(SHAPE).passes == 3  # as the CLI
     with pytest.raises(ConfigError, match="context_mb=-1.0 must be >= 0"):
         RecordingPlan(SHAPE, context_mb=-1.0).check()
     table = record_table(plan, FAST, tmp_path / "t", progress=False)
@@ -276,15 +301,12 @@ def test_an_unavailable_execution_provider_is_an_error_not_a_fallback():
 @pytest.mark.parametrize("network", jetson_nano.PRESET_NETWORKS)
 def test_shipped_jetson_tables_cover_every_preset_genome(network):
     for channels in (3, 1):
-        net = build_network(network, channels, 10, 32)
-        costs = CostModel(trace_layers(net), len(net.channel_groups))
-        sizes = group_sizes(net.channel_groups)
-        profile = build_profile({"name": "jetson_nano"})
-        profile.bind(costs, group_choices(sizes, 16, 1), NetworkShape(network, 1.0, channels, 32, 10))
+        space = PruningSpace.of(network, 1.0, channels, 32, 10)
+        profile = JetsonNanoProfile()
+        profile.bind(space)
         assert profile.table.manifest["provenance"] == "modelled"
-        genomes = np.random.default_rng(0).integers(1, 17, size=(200, len(sizes)))
-        lat = profile.latency(costs, keep_counts(genomes, sizes, 16))
-        full = profile.latency(costs, sizes[None])[0]
+        lat = profile.latency(space.keep(space.random_genomes(np.random.default_rng(0), 200)))
+        full = profile.latency(space.sizes[None])[0]
         assert np.isfinite(lat).all() and (lat > 0).all() and (lat <= full + 1e-9).all()
 
 
@@ -428,11 +450,8 @@ def test_jetson_model_matches_its_calibration_points_roughly():
 
 
 def test_jetson_profile_refuses_an_unshipped_network():
-    net = build_network("tiny", 1, 10, 32)
-    costs = CostModel(trace_layers(net), len(net.channel_groups))
     with pytest.raises(ConfigError, match="no shipped Jetson Nano table for network 'tiny'"):
-        build_profile({"name": "jetson_nano"}).bind(costs, group_choices(group_sizes(net.channel_groups), 4, 1),
-                                                    SHAPE)
+        JetsonNanoProfile().bind(tiny_space())
 
 
 # -- live measurement ----------------------------------------------------------------------------------
@@ -440,7 +459,8 @@ def test_live_profile_measures_every_candidate(tmp_path):
     problem = PruningProblem(
         name="tiny_live", network={"name": "tiny", "width": 1.0},
         dataset={"name": "synthetic", "image_size": 16, "augment_crop": 0, "augment_hflip": False},
-        hardware={"name": "live", "warmup": 1, "repeats": 3},
+        hardware={"_target_": "hamp_bench.problems.hardware.live.LiveProfile", "warmup": 1,
+                  "repeats": 3},
         objectives=["error", "latency"], levels=4, progress=False,  # the (tiny, synthetic) recipe
         model_dir=str(tmp_path))
     assert problem.objective_names == ["error", "latency_ms"]
@@ -451,20 +471,24 @@ def test_live_profile_measures_every_candidate(tmp_path):
     assert set(ev.extras) >= {"latency_iqr_ms", "onnx_mb"}
     assert ev.extras["onnx_mb"][0] < ev.extras["onnx_mb"][1]  # fewer weights, smaller model
     assert problem.describe()["hardware"]["runtime"] == "onnxruntime"
+    assert problem.describe()["hardware"]["warmup"] == 1
 
 
 def test_live_profile_bad_input():
     with pytest.raises(ConfigError, match="latency_bound_ms must be positive"):
-        build_profile({"name": "live", "latency_bound_ms": -1.0})
+        LiveProfile(latency_bound_ms=-1.0)
     with pytest.raises(ConfigError, match="repeats >= 1"):
-        build_profile({"name": "live", "repeats": 0})
+        LiveProfile(repeats=0)
+    with pytest.raises(ConfigError, match="hardware.path is not a parameter"):
+        components.build({"_target_": "hamp_bench.problems.hardware.live.LiveProfile",
+                          "path": "t"}, "hardware")
 
 
 @pytest.mark.slow
 def test_record_and_validate_from_the_command_line(tmp_path):
     run = lambda *a: subprocess.run([sys.executable, "-m", *a], cwd=tmp_path, capture_output=True,  # noqa: E731
                                     text=True, timeout=300)
-    r = run("hamp_bench.record", "network=tiny", "dataset=digits", "out=tbl", "levels=3",
+    r = run("hamp_bench.record_latency", "network=tiny", "dataset=digits", "out=tbl", "levels=3",
             "timing.repeats=3", "timing.warmup=1", "checkpoints=2")
     assert r.returncode == 0, r.stderr
     assert "recorded 24 layer configurations of tiny" in r.stdout
@@ -481,5 +505,9 @@ def test_record_and_validate_from_the_command_line(tmp_path):
             "hardware.path=tbl", "n=6")
     assert r.returncode == 2 and "made for another network" in r.stderr
     assert "Traceback" not in r.stderr
+    r = run("hamp_bench.validate_table", "network=tiny", "dataset=digits", "hardware=macs", "n=6")
+    assert r.returncode == 2 and "hardware=macs is not a table" in r.stderr
+    # the old name still works, and says which to use
     r = run("hamp_bench.record", "network=tiny", "dataset=digits", "out=tbl2", "timing.provider=cuda")
     assert r.returncode == 2 and "provider=cuda" in r.stderr
+    assert "use python -m hamp_bench.record_latency" in r.stderr.splitlines()[0]

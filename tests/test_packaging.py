@@ -1,5 +1,6 @@
 """The wheel installs one import name and ships the config tree; it runs from anywhere."""
 
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -27,9 +28,14 @@ def test_every_source_package_is_declared():
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):
-    out = tmp_path_factory.mktemp("wheel")
+    """Built from a copy of the source without build/ (setuptools reuses build/lib, where a file
+    deleted from the source would linger and hide a packaging mistake)."""
+    out, src = tmp_path_factory.mktemp("wheel"), tmp_path_factory.mktemp("src") / "hamp_bench"
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(
+        "build", "dist", ".git", ".venv", ".ci-venv", "*.egg-info", "__pycache__", "runs",
+        "multirun", "examples"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "-q", "-w", str(out), str(ROOT)], check=True, capture_output=True)
+                    "-q", "-w", str(out), str(src)], check=True, capture_output=True)
     (whl,) = out.glob("hamp_bench-*.whl")
     return whl
 
@@ -46,7 +52,8 @@ def test_wheel_has_one_top_level_package_and_the_configs(wheel):
         assert f"hamp_bench/problems/hardware/tables/jetson_nano/{net}/table.csv" in names
         assert f"hamp_bench/problems/hardware/tables/jetson_nano/{net}/manifest.yaml" in names
     assert "hamp_bench/problems/hardware/data/jetson_nano_conv3x3_per_layer.csv" in names
-    assert "hamp_bench/conf/record.yaml" in names
+    assert "hamp_bench/conf/record_latency.yaml" in names
+    assert "hamp_bench/cli/run.py" in names and "hamp_bench/components.py" in names
 
 
 def test_installed_wheel_runs_from_another_directory(wheel, tmp_path):
@@ -59,7 +66,7 @@ def test_installed_wheel_runs_from_another_directory(wheel, tmp_path):
     code = ("import sys; sys.path.insert(0, %r); import hamp_bench; "
             "assert hamp_bench.__file__.startswith(%r), hamp_bench.__file__; "
             "sys.argv = ['hamp_bench', 'problem=zdt1', 'budget=100', 'hydra.run.dir=out']; "
-            "from hamp_bench.app import main; main()") % (str(target), str(target))
+            "from hamp_bench.cli.run import main; main()") % (str(target), str(target))
     r = subprocess.run([sys.executable, "-c", code], cwd=work, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert (work / "out" / "front.csv").exists()

@@ -10,8 +10,8 @@ import torch
 from hamp_bench.errors import ConfigError
 from hamp_bench.problems.costs import CostModel, count_macs, trace_layers
 from hamp_bench.problems.networks import NETWORKS, build_network
-from hamp_bench.problems.pruning import (channel_ranking, group_sizes, keep_counts,
-                                         kept_channels, prune)
+from hamp_bench.problems.pruning import (channel_ranking, channel_scores, group_sizes,
+                                         keep_counts, kept_channels, prune)
 
 NETS = ["tiny", "vgg16", "resnet20", "mobilenetv2"]
 
@@ -53,7 +53,7 @@ def test_all_keep_genome_gives_the_original_network(name):
     sizes = group_sizes(net.channel_groups)
     keep = keep_counts(np.full(len(sizes), 16), sizes, 16)[0]
     assert np.array_equal(keep, sizes)
-    pruned = prune(net, kept_channels(channel_ranking(net, "l1"), keep)).eval()
+    pruned = prune(net, kept_channels(channel_ranking(channel_scores(net, "l1")), keep)).eval()
     x = torch.randn(4, 3, 32, 32)
     assert torch.equal(pruned(x), net(x))
 
@@ -64,7 +64,7 @@ def test_pruned_network_equals_masked_original(name, criterion):
     net = _randomised(name)
     rng = np.random.default_rng(1)
     x = torch.randn(3, 3, 32, 32)
-    ranking = channel_ranking(net, criterion)
+    ranking = channel_ranking(channel_scores(net, criterion))
     for _ in range(2):
         kept = kept_channels(ranking, _random_keep(net, rng))
         pruned = prune(net, kept).eval()
@@ -77,7 +77,7 @@ def test_cost_model_matches_the_pruned_network(name):
     net = build_network(name, 1, 10, 28)  # an odd input size and one channel, like Fashion-MNIST
     model = CostModel(trace_layers(net), len(net.channel_groups))
     rng = np.random.default_rng(2)
-    ranking = channel_ranking(net, "l1")
+    ranking = channel_ranking(channel_scores(net, "l1"))
     for _ in range(3):
         keep = _random_keep(net, rng)
         pruned = prune(net, kept_channels(ranking, keep))
@@ -91,7 +91,7 @@ def test_pruned_layers_are_physically_smaller():
     net = build_network("vgg16", 3, 10, 32)
     sizes = group_sizes(net.channel_groups)
     keep = keep_counts(np.full(len(sizes), 8), sizes, 16)[0]  # half of every layer
-    pruned = prune(net, kept_channels(channel_ranking(net, "l1"), keep))
+    pruned = prune(net, kept_channels(channel_ranking(channel_scores(net, "l1")), keep))
     convs = [m for m in pruned.modules() if isinstance(m, torch.nn.Conv2d)]
     assert [c.out_channels for c in convs] == list(sizes // 2)
     assert pruned.classifier.in_features == 256
@@ -112,16 +112,16 @@ def test_l1_keeps_the_largest_filters():
     with torch.no_grad():
         conv.weight.mul_(0)
         conv.weight[[3, 7, 11]] = 1.0
-    ranking = channel_ranking(net, "l1")
+    ranking = channel_ranking(channel_scores(net, "l1"))
     assert sorted(ranking[0][:3].tolist()) == [3, 7, 11]
 
 
 def test_random_criterion_is_seeded_and_unknown_criterion_fails():
     net = build_network("tiny", 1, 10, 16)
-    a, b = channel_ranking(net, "random", seed=3), channel_ranking(net, "random", seed=3)
+    a, b = (channel_ranking(channel_scores(net, "random", seed=3)) for _ in range(2))
     assert all(np.array_equal(x, y) for x, y in zip(a, b))
     with pytest.raises(ConfigError, match="criterion"):
-        channel_ranking(net, "magic")
+        channel_scores(net, "magic")
 
 
 def test_documented_gene_counts():

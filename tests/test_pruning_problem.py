@@ -8,20 +8,23 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+import yaml
 
+from hamp_bench import components
 from hamp_bench.errors import ConfigError, DataError, GenomeError
 from hamp_bench.evaluator import Evaluator
 from hamp_bench.problems import base_models
+from hamp_bench.problems.configs import PruningProblemConfig
 from hamp_bench.problems.pruning_problem import PruningProblem
 from hamp_bench.problems.pruning import kept_channels, prune
 from hamp_bench.problems.training import error_rate, recalibrate_bn
 
-from conftest import make_config, read_evaluations, run_cell
+from conftest import conf_dir, make_config, presets, read_evaluations, run_cell
 
 TINY = dict(name="tiny_test", network={"name": "tiny", "width": 1.0},
             dataset={"name": "synthetic", "image_size": 16, "augment_crop": 0,
                      "augment_hflip": False},
-            hardware={"name": "macs", "precision": "fp32"},
+            hardware={"_target_": "hamp_bench.problems.hardware.macs.MacsProxy"},
             objectives=["error", "latency", "memory"], levels=8,
             fidelity={"finetune_steps": 2, "finetune_batch": 16},
             pretrain={"epochs": 3, "batch_size": 32, "lr": 0.05}, progress=False)
@@ -143,6 +146,41 @@ def test_run_rescores_the_front_on_the_test_set(tmp_path):
     assert run["problem"]["fidelity"]["finetune_steps"] == 2
     assert run["config"]["dataset"]["name"] == "synthetic"
     assert out.evaluator.cache is not None  # pruning problems use the shared cache by default
+
+
+def test_parameters_are_declared_once_and_checked(model_dir):
+    """PruningProblemConfig is the one declaration: the class takes it as its parameters, fills
+    in its defaults and refuses what it does not declare, naming the key."""
+    assert PruningProblem.Params is PruningProblemConfig
+    with pytest.raises(ConfigError, match="problem.levls"):
+        PruningProblem(**TINY, levls=4, model_dir=model_dir)
+    with pytest.raises(ConfigError, match="problem.levels"):
+        PruningProblem(**{**TINY, "levels": "many"}, model_dir=model_dir)
+    cfg = make_config("problem=tiny_synthetic", f"problem.model_dir={model_dir}").problem
+    built = components.build(cfg, "problem", progress=False)  # the preset's own recipe
+    by_hand = {k: v for k, v in TINY.items() if k != "pretrain"}
+    assert built.fingerprint() == PruningProblem(**by_hand, model_dir=model_dir).fingerprint()
+
+
+def test_model_dir_defaults_to_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("HAMP_BENCH_MODEL_DIR", str(tmp_path))
+    assert make_config("problem=tiny_synthetic").problem.model_dir == str(tmp_path)
+
+
+def test_config_modules_import_without_torch():
+    """Every schema the pruning, network, dataset and hardware presets name is read at each
+    command-line start: none of their modules may import torch."""
+    modules = set()
+    for group in ("network", "dataset", "hardware", "problem"):
+        for preset in presets(group):
+            for entry in yaml.safe_load((conf_dir() / group / f"{preset}.yaml").read_text())["defaults"]:
+                if isinstance(entry, str) and entry.startswith(f"/schema/{group}/"):
+                    modules.add(entry.split("@")[0].rpartition("/")[2].rpartition(".")[0])
+    assert "hamp_bench.problems.hardware.live" in modules
+    code = f"import sys, importlib; [importlib.import_module(m) for m in {sorted(modules)}]; " \
+           "print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out.stderr
 
 
 def test_command_line_dataset_and_hardware_reach_the_problem():

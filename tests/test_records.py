@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hamp_bench.algorithms.base import Algorithm
+from hamp_bench.algorithm import Algorithm
 from hamp_bench.pareto import nondominated_mask
-from hamp_bench.records import RECORD_VERSION, TIMING_COLUMNS
+from hamp_bench.run_record import RECORD_VERSION, TIMING_COLUMNS
 
 from conftest import read_evaluations, run_cell
 
@@ -62,7 +62,7 @@ def test_same_config_and_seed_give_the_same_evaluations(tmp_path, algorithm):
 class Exploding(Algorithm):
     """Evaluates one batch, then fails like a buggy algorithm would."""
 
-    def __init__(self, name="exploding", **_):
+    def __init__(self, name: str = "exploding"):
         super().__init__(name)
 
     def run(self, evaluator, seed):
@@ -82,7 +82,7 @@ def test_failed_run_records_the_error(tmp_path):
 def _start_long_run(tmp_path):
     """A run that would take hours: random search on zdt1, tiny batches, frequent flushes."""
     cmd = [sys.executable, "-m", "hamp_bench", "algorithm=random", "algorithm.batch_size=7",
-           "problem=zdt1", "budget=100000000", "record.flush_every_s=0.01",
+           "problem=zdt1", "budget=100000000", "run_record.flush_every_s=0.01",
            f"hydra.run.dir={tmp_path}", "progress.mode=off"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60

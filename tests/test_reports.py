@@ -1,6 +1,7 @@
 """Reports: indicators on hand-computed fronts and the committed example's hypervolumes by hand
 and moocore; statistics against independent references (scipy's rank-sum p and U statistic for
-A12, hand counts with ties, Holm by hand); the refusals; and a whole report from real runs."""
+A12, hand counts with ties, Holm by hand); the refusals; record versions 1 and 2 (with an
+algorithm's telemetry) read, others refused; and a whole report from real runs."""
 
 import json
 import subprocess
@@ -15,15 +16,17 @@ from scipy.stats import mannwhitneyu
 
 from hamp_bench.errors import RecordError
 from hamp_bench.reports.build import build_report
-from hamp_bench.reports.gather import final_hypervolume, gather, load_run, read_run, read_runs
-from hamp_bench.reports.indicators import anytime_hypervolume, igd_plus
+from hamp_bench.reports.gather import READABLE_RECORD_VERSIONS, load_run, read_run, read_runs
+from hamp_bench.reports.indicators import anytime_hypervolume, igd_plus, reference_front
 from hamp_bench.reports.stats import a12, holm, summarise
+from hamp_bench.reports.telemetry import read_telemetry
+from hamp_bench.run_record import RECORD_VERSION
 
 from conftest import run_cell
 
 
 def _fake_run(folder, F, fingerprint="fp", algorithm="a", seed=0, version=1, status="completed",
-              nadir=(1, 1), problem="p"):
+              nadir=(1, 1), problem="p", telemetry=None):
     folder.mkdir(parents=True)
     meta = {"record_version": version, "status": status, "algorithm": algorithm,
             "seed": seed, "budget": len(F), "budget_used": len(F),
@@ -31,9 +34,17 @@ def _fake_run(folder, F, fingerprint="fp", algorithm="a", seed=0, version=1, sta
                         "objectives": [{"name": "f1", "direction": "min"},
                                        {"name": "f2", "direction": "min"}],
                         "ideal": [0, 0], "nadir": list(nadir), "ref_point_normalised": [1.1, 1.1]}}
+    if version == 2:  # what differs from version 1: the config's layout (docs/records.md)
+        meta["config"] = {"run_record": {"flush_every_s": 1.0},
+                          "algorithm": {"_target_": "x.Y", "pop_size": 4, "variation": {
+                              "crossover_prob": 0.9, "crossover_eta": 15.0,
+                              "mutation_prob": None, "mutation_eta": 20.0}}}
     (folder / "run.json").write_text(json.dumps(meta))
     rows = "\n".join(f"{i},0,{a},{b}" for i, (a, b) in enumerate(F))
     (folder / "evaluations.csv").write_text("eval_id,x0,f1,f2\n" + rows + "\n")
+    if telemetry is not None:
+        (folder / "algorithm.json").write_text(json.dumps(
+            {"record_version": version, "algorithm": algorithm, **telemetry}))
     return meta
 
 
@@ -41,7 +52,7 @@ def test_hypervolume_of_a_hand_computed_front(tmp_path):
     # points (0.2, 0.6), (0.5, 0.3) and a dominated (0.6, 0.7): against (1.1, 1.1) the union of
     # boxes is 0.9*0.5 + 0.6*0.8 - 0.6*0.5 = 0.63
     _fake_run(tmp_path / "r", [(0.2, 0.6), (0.5, 0.3), (0.6, 0.7)])
-    assert final_hypervolume(tmp_path / "r") == pytest.approx(0.63)
+    assert read_run(tmp_path / "r").hypervolume() == pytest.approx(0.63)
 
 
 def test_igd_plus_of_a_hand_computed_front(tmp_path):
@@ -60,6 +71,18 @@ def test_anytime_hypervolume_grows_with_evaluations(tmp_path):
     curve = anytime_hypervolume(read_runs(tmp_path), points=3).set_index("evaluations").hv
     assert curve[1] == pytest.approx(0.2 * 0.2)
     assert curve[3] == pytest.approx(1.0 * 0.9)  # (0.1, 0.2) dominates the rest
+
+
+def test_the_true_front_is_rebuilt_from_the_recorded_config(tmp_path):
+    """IGD+'s reference is the problem's own front, built from run.json's resolved config."""
+    meta = _fake_run(tmp_path / "r", [(0.5, 0.5)], version=2)
+    meta["problem"]["has_true_front"] = True
+    meta["config"]["problem"] = {"_target_": "hamp_bench.problems.benchmarks.PymooBenchmark",
+                                 "name": "zdt1", "function": "zdt1", "n_var": 30, "n_obj": None}
+    (tmp_path / "r" / "run.json").write_text(json.dumps(meta))
+    front, source = reference_front([read_run(tmp_path / "r")])
+    assert source == "true Pareto front" and len(front) > 100
+    np.testing.assert_allclose(front[:, 1], 1 - np.sqrt(front[:, 0]), atol=1e-12)  # ZDT1's front
 
 
 def _a12_from_u(x, y) -> float:
@@ -154,25 +177,86 @@ def test_committed_example_hypervolumes_by_hand():
 
 def test_refusals(tmp_path):
     with pytest.raises(RecordError, match="no run records"):
-        gather(tmp_path)
+        read_runs(tmp_path)
     with pytest.raises(RecordError, match="does not exist"):
-        gather(tmp_path / "nowhere")
+        read_runs(tmp_path / "nowhere")
     _fake_run(tmp_path / "fp" / "x", [(0.1, 0.2)], fingerprint="one")
     _fake_run(tmp_path / "fp" / "y", [(0.1, 0.2)], fingerprint="two")
     with pytest.raises(RecordError, match="different fingerprints"):
-        gather(tmp_path / "fp")
+        read_runs(tmp_path / "fp")
     _fake_run(tmp_path / "norm" / "x", [(0.1, 0.2)])
     _fake_run(tmp_path / "norm" / "y", [(0.1, 0.2)], nadir=(2, 2))
     with pytest.raises(RecordError, match="normalised differently.*nadir"):
-        gather(tmp_path / "norm")
-    _fake_run(tmp_path / "z", [(0.1, 0.2)], version=99)
-    with pytest.raises(RecordError, match="record_version"):
+        read_runs(tmp_path / "norm")
+    _fake_run(tmp_path / "z", [(0.1, 0.2)], version="one")
+    with pytest.raises(RecordError, match="record_version 'one'.*not a run record"):
         load_run(tmp_path / "z")
     _fake_run(tmp_path / "cut", [(0.1, 0.2), (0.3, 0.1), (0.2, 0.2)])
     text = (tmp_path / "cut" / "evaluations.csv").read_text()
     (tmp_path / "cut" / "evaluations.csv").write_text(text[:-6])
     with pytest.raises(RecordError, match="truncated"):
         read_run(tmp_path / "cut")
+
+
+def test_a_version_1_record_still_reads():
+    """The committed example's records are of version 1: read as before, no telemetry, the
+    hypervolume its runs.csv holds."""
+    example = Path(__file__).resolve().parent.parent / "reports" / "examples" / "resnet20_digits"
+    committed = pd.read_csv(example / "runs.csv").iloc[0]
+    run = read_run(example.parent.parent.parent / committed.run_dir)
+    assert run.meta["record_version"] == 1 and run.telemetry is None
+    assert run.space.names == ["error", "macs_M"] and len(run.F) == committed.evaluations
+    assert run.hypervolume() == pytest.approx(committed.hv, rel=1e-12)
+
+
+def test_a_version_2_record_and_its_telemetry_read_and_are_reported(tmp_path):
+    assert RECORD_VERSION in READABLE_RECORD_VERSIONS  # what this suite writes, it reads
+    generation = [{"generation": g, "evaluations": 4 * (g + 1), "operator": op, "reward": 0.1,
+                   "fallback": g == 0} for g, op in enumerate(["sbx", "sbx", "de", None])]
+    _fake_run(tmp_path / "runs" / "h0", [(0.2, 0.6), (0.5, 0.3)], algorithm="hamp", version=2,
+              telemetry={"values": {"fallback_generations": 1},
+                         "series": {"generation": generation,
+                                    "local_search": [{"generation": 1, "screened": 8,
+                                                      "proposed": 2}]}})
+    _fake_run(tmp_path / "runs" / "h1", [(0.3, 0.3)], algorithm="hamp", seed=1, version=2,
+              telemetry={"values": {}, "series": {"generation": [
+                  {"generation": 0, "evaluations": 4, "operator": "de", "reward": 0.0,
+                   "fallback": False}]}})
+    _fake_run(tmp_path / "runs" / "n0", [(0.4, 0.4)], algorithm="nsga2", version=2)
+    t = read_telemetry(tmp_path / "runs" / "h0")
+    assert t.values == {"fallback_generations": 1}
+    assert list(t.series["generation"].operator[:3]) == ["sbx", "sbx", "de"]
+    assert t.series["local_search"].to_dict("records") == [
+        {"generation": 1, "screened": 8, "proposed": 2}]
+    assert read_telemetry(tmp_path / "runs" / "n0") is None  # nothing recorded, no file
+    run = read_run(tmp_path / "runs" / "h0")
+    assert run.telemetry.values == t.values and run.hypervolume() == pytest.approx(0.63)
+
+    build_report([tmp_path / "runs"], tmp_path / "out", figures_on=False)
+    md = (tmp_path / "out" / "report.md").read_text()
+    assert "## Algorithm telemetry" in md
+    # 5 generations over 2 runs: sbx 2, de 2, none 1
+    assert ("| problem | algorithm | runs | generations | (none) | de | sbx |\n|---|---|---|---|---|"
+            "---|---|\n| p | hamp | 2 | 5 | 0.2000 | 0.4000 | 0.4000 |") in md
+    assert "nsga2 |" not in md.split("## Algorithm telemetry")[1]
+
+
+def test_other_record_versions_are_refused_with_what_to_do(tmp_path):
+    _fake_run(tmp_path / "v3", [(0.1, 0.2)], version=3)
+    with pytest.raises(RecordError, match=r"v3/run.json has record_version 3; this hamp_bench "
+                       r"reads record versions 1 and 2; it was written by a newer hamp_bench: "
+                       r"report on it with that version, or upgrade this one"):
+        read_runs(tmp_path / "v3")
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "algorithm.json").write_text('{"series": {"generation": 3}}')
+    with pytest.raises(RecordError, match="broken/algorithm.json is not an algorithm record"):
+        read_telemetry(tmp_path / "broken")
+
+
+def test_a_report_without_telemetry_has_no_telemetry_section(tmp_path):
+    _fake_run(tmp_path / "runs" / "a", [(0.1, 0.5)], algorithm="hamp", version=2)
+    build_report([tmp_path / "runs"], tmp_path / "out", figures_on=False)
+    assert "telemetry" not in (tmp_path / "out" / "report.md").read_text()
 
 
 def test_single_runs_and_incomplete_runs_are_reported_not_tested(tmp_path):

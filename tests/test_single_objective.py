@@ -6,7 +6,7 @@ import pytest
 from hamp_bench.algorithms.halp import HALP
 from hamp_bench.errors import ConfigError
 from hamp_bench.evaluator import Evaluator
-from hamp_bench.runner import build
+from hamp_bench.components import build
 
 from conftest import make_config, read_evaluations, run_cell
 
