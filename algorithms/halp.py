@@ -27,25 +27,39 @@ class HALP(Algorithm):
 
     uses_whole_budget = False  # one evaluation per budget on the path at most
 
-    def __init__(self, name: str = "halp", constrain: int = 1, n_budgets: int | None = None,
-                 budgets: list[float] | None = None, fractions: list[float] | None = None):
+    def __init__(
+        self,
+        name: str = "halp",
+        constrain: int = 1,
+        n_budgets: int | None = None,
+        budgets: list[float] | None = None,
+        fractions: list[float] | None = None,
+    ):
         super().__init__(name)
-        self.require(n_budgets is None or n_budgets >= 1, "n_budgets",
-                     f"must be at least 1 (or null), got {n_budgets}")
+        self.require(
+            n_budgets is None or n_budgets >= 1,
+            "n_budgets",
+            f"must be at least 1 (or null), got {n_budgets}",
+        )
         fractions = list(fractions or [])
-        self.require(all(0 < f <= 1 for f in fractions), "fractions",
-                     f"must lie in (0, 1], got {fractions}")
+        self.require(
+            all(0 < f <= 1 for f in fractions), "fractions", f"must lie in (0, 1], got {fractions}"
+        )
         self.constrain, self.n_budgets = constrain, n_budgets
         self.budgets, self.fractions = budgets, fractions
 
     def _check(self, p) -> int:
         if not hasattr(p, "channel_saliency"):
-            raise ConfigError(f"algorithm=halp needs a pruning problem (channel saliency and a latency "
-                              f"objective); {p.name!r} has none")
+            raise ConfigError(
+                f"algorithm=halp needs a pruning problem (channel saliency and a latency "
+                f"objective); {p.name!r} has none"
+            )
         if not 0 <= self.constrain < p.n_obj or not p.cheap_mask[self.constrain]:
-            raise ConfigError(f"algorithm.constrain={self.constrain} must index a cheap objective "
-                              f"(a latency table or MACs) of {p.name!r}: {p.objective_names}; "
-                              "hardware=live latency is measured, not free to query")
+            raise ConfigError(
+                f"algorithm.constrain={self.constrain} must index a cheap objective "
+                f"(a latency table or MACs) of {p.name!r}: {p.objective_names}; "
+                "hardware=live latency is measured, not free to query"
+            )
         return int(np.flatnonzero(p.cheap_mask).tolist().index(self.constrain))
 
     def greedy_path(self, evaluator: Evaluator) -> tuple[np.ndarray, np.ndarray]:
@@ -63,7 +77,9 @@ class HALP(Algorithm):
             trials[np.arange(len(movable)), movable] -= 1
             trial_lat = evaluator.evaluate_cheap(trials)[:, col]
             keep_now, keep_next = p.keep(genome[None])[0], p.keep(trials)
-            lost = np.array([cum[g][keep_now[g]] - cum[g][keep_next[i, g]] for i, g in enumerate(movable)])
+            lost = np.array(
+                [cum[g][keep_now[g]] - cum[g][keep_next[i, g]] for i, g in enumerate(movable)]
+            )
             saved = np.maximum(lat[-1] - trial_lat, 1e-12)
             best = int(np.argmin(lost / saved))
             genome = trials[best]
@@ -77,8 +93,10 @@ class HALP(Algorithm):
         if self.budgets is not None:
             small = [b for b in self.budgets if b < lo]
             if small:
-                raise ConfigError(f"algorithm.budgets: {small[0]} is below the smallest reachable "
-                                  f"{p.objective_names[self.constrain]} ({lo:.6g}); no network meets it")
+                raise ConfigError(
+                    f"algorithm.budgets: {small[0]} is below the smallest reachable "
+                    f"{p.objective_names[self.constrain]} ({lo:.6g}); no network meets it"
+                )
             return np.asarray(self.budgets, dtype=float)
         if self.fractions:
             return lo + np.asarray(self.fractions) * (hi - lo)

@@ -41,28 +41,53 @@ class HAMP(Algorithm):
     genes by 1..`ls_max_step` levels, real genes by N(0, `ls_real_step` x range); the surrogate
     learns from the `ls_max_train` most recent true evaluations."""
 
-    def __init__(self, name: str = "hamp", pop_size: int | None = None,
-                 variation: Variation = Variation(),
-                 portfolio: list[str] = SURVIVALS, ucb_c: float = 0.5,
-                 local_search: bool = True, ls_every: int = 1, ls_evals: int = 4,
-                 ls_candidates: int = 200, ls_max_genes: int = 2, ls_max_step: int = 2,
-                 ls_real_step: float = 0.05, ls_max_train: int = 2000):
+    def __init__(
+        self,
+        name: str = "hamp",
+        pop_size: int | None = None,
+        variation: Variation = Variation(),
+        portfolio: list[str] = SURVIVALS,
+        ucb_c: float = 0.5,
+        local_search: bool = True,
+        ls_every: int = 1,
+        ls_evals: int = 4,
+        ls_candidates: int = 200,
+        ls_max_genes: int = 2,
+        ls_max_step: int = 2,
+        ls_real_step: float = 0.05,
+        ls_max_train: int = 2000,
+    ):
         super().__init__(name)
         portfolio = list(portfolio)
-        self.require(pop_size is None or pop_size >= 4, "pop_size",
-                     f"must be at least 4 (or null for a budget-sized population), got {pop_size}")
-        self.require(len(portfolio) >= 1 and set(portfolio) <= set(SURVIVALS), "portfolio",
-                     f"must list operators from {SURVIVALS}, got {portfolio}")
+        self.require(
+            pop_size is None or pop_size >= 4,
+            "pop_size",
+            f"must be at least 4 (or null for a budget-sized population), got {pop_size}",
+        )
+        self.require(
+            len(portfolio) >= 1 and set(portfolio) <= set(SURVIVALS),
+            "portfolio",
+            f"must list operators from {SURVIVALS}, got {portfolio}",
+        )
         self.require(ucb_c >= 0, "ucb_c", f"must be non-negative, got {ucb_c}")
-        for key, value in (("ls_every", ls_every), ("ls_evals", ls_evals),
-                           ("ls_candidates", ls_candidates), ("ls_max_genes", ls_max_genes),
-                           ("ls_max_step", ls_max_step), ("ls_max_train", ls_max_train)):
+        for key, value in (
+            ("ls_every", ls_every),
+            ("ls_evals", ls_evals),
+            ("ls_candidates", ls_candidates),
+            ("ls_max_genes", ls_max_genes),
+            ("ls_max_step", ls_max_step),
+            ("ls_max_train", ls_max_train),
+        ):
             self.require(value >= 1, key, f"must be at least 1, got {value}")
         self.pop_size, self.portfolio, self.ucb_c = pop_size, portfolio, ucb_c
         self.variation = Variation.of(variation)
-        self.local_search = SurrogateLocalSearch(ls_candidates, ls_evals, ls_max_genes,
-                                                 ls_max_step, ls_real_step, ls_max_train) \
-            if local_search else None
+        self.local_search = (
+            SurrogateLocalSearch(
+                ls_candidates, ls_evals, ls_max_genes, ls_max_step, ls_real_step, ls_max_train
+            )
+            if local_search
+            else None
+        )
         self.ls_every = ls_every
         self.choices: list[int] = []  # the operator used in each generation (for analysis)
         self.rewards: list[float] = []
@@ -76,9 +101,12 @@ class HAMP(Algorithm):
         self._warned = False
         survival = PortfolioSurvival(self.portfolio)
         self.bandit = UCB1(len(self.portfolio), self.ucb_c)
-        ga = PymooNSGA2(pop_size=self.pop_size or auto_pop_size(evaluator.budget),
-                        survival=survival, eliminate_duplicates=True,
-                        **self.variation.operators(p.var_type))
+        ga = PymooNSGA2(
+            pop_size=self.pop_size or auto_pop_size(evaluator.budget),
+            survival=survival,
+            eliminate_duplicates=True,
+            **self.variation.operators(p.var_type),
+        )
         problem = EvaluatorAsPymooProblem(evaluator)
         ga.setup(problem, seed=seed, verbose=False)
         seen_X, seen_F = [], []
@@ -98,13 +126,17 @@ class HAMP(Algorithm):
                 if self.local_search is not None and generation % self.ls_every == 0:
                     stats = self.local_search.stats
                     fallbacks, screened = stats.fallback_calls, stats.screened
-                    picks = self.local_search.propose(evaluator, np.vstack(seen_X),
-                                                      np.vstack(seen_F), rng)
+                    picks = self.local_search.propose(
+                        evaluator, np.vstack(seen_X), np.vstack(seen_F), rng
+                    )
                     if stats.fallback_calls > fallbacks:
                         self._warn_outside_box()
-                    evaluator.telemetry.log("local_search", generation=generation,
-                                            screened=stats.screened - screened,
-                                            proposed=len(picks))
+                    evaluator.telemetry.log(
+                        "local_search",
+                        generation=generation,
+                        screened=stats.screened - screened,
+                        proposed=len(picks),
+                    )
                     if len(picks):
                         off = Population.merge(off, evaluate(Population.new(X=picks)))
                 before = ga.pop.get("F")
@@ -116,10 +148,14 @@ class HAMP(Algorithm):
                 self.bandit.update(arm, reward)
                 self.choices.append(arm)
                 self.rewards.append(reward)
-                evaluator.telemetry.log("generation", generation=generation,
-                                        evaluations=evaluator.used,
-                                        operator=self.portfolio[arm], reward=reward,
-                                        fallback=self.fallback_generations > fallbacks)
+                evaluator.telemetry.log(
+                    "generation",
+                    generation=generation,
+                    evaluations=evaluator.used,
+                    operator=self.portfolio[arm],
+                    reward=reward,
+                    fallback=self.fallback_generations > fallbacks,
+                )
         except BudgetExhausted:
             pass
         finally:
@@ -131,15 +167,25 @@ class HAMP(Algorithm):
         t.set("fallback_generations", self.fallback_generations)
         if self.local_search is not None:
             s = self.local_search.stats
-            t.set("local_search", {"surrogate_fits": s.surrogate_fits, "screened": s.screened,
-                                   "proposed": s.proposed, "fallback_calls": s.fallback_calls})
+            t.set(
+                "local_search",
+                {
+                    "surrogate_fits": s.surrogate_fits,
+                    "screened": s.screened,
+                    "proposed": s.proposed,
+                    "fallback_calls": s.fallback_calls,
+                },
+            )
 
     def _warn_outside_box(self) -> None:
         if not self._warned:
             self._warned = True
-            log.warning("%s: no evaluated point lies inside the reference box yet; operator "
-                        "credit and neighbour screening use a reference just beyond the run's "
-                        "worst front point until one does", self.name)
+            log.warning(
+                "%s: no evaluated point lies inside the reference box yet; operator "
+                "credit and neighbour screening use a reference just beyond the run's "
+                "worst front point until one does",
+                self.name,
+            )
 
     def _credit(self, problem, before: np.ndarray, after: np.ndarray) -> float:
         """Hypervolume gain of the population's front. While no point of either population lies

@@ -48,13 +48,17 @@ class PlatypusMOEA(Algorithm):
 
     def __init__(self, name: str, pop_size: int | None = None):
         super().__init__(name)
-        self.require(pop_size is None or pop_size >= 2, "pop_size",
-                     f"must be at least 2 (or null for a budget-sized population), got {pop_size}")
+        self.require(
+            pop_size is None or pop_size >= 2,
+            "pop_size",
+            f"must be at least 2 (or null for a budget-sized population), got {pop_size}",
+        )
         self.pop_size = pop_size
 
     @abstractmethod
-    def make(self, problem: platypus.Problem, pop_size: int, evaluator: Evaluator,
-             batch: _BatchEvaluator):
+    def make(
+        self, problem: platypus.Problem, pop_size: int, evaluator: Evaluator, batch: _BatchEvaluator
+    ):
         """The configured Platypus algorithm."""
 
     def run(self, evaluator: Evaluator, seed: int) -> None:
@@ -64,8 +68,9 @@ class PlatypusMOEA(Algorithm):
         problem.types[:] = [kind(lo, hi) for lo, hi in zip(p.xl.tolist(), p.xu.tolist())]
         random.seed(seed)
         batch = _BatchEvaluator(evaluator, problem)
-        algorithm = self.make(problem, self.pop_size or auto_pop_size(evaluator.budget),
-                              evaluator, batch)
+        algorithm = self.make(
+            problem, self.pop_size or auto_pop_size(evaluator.budget), evaluator, batch
+        )
         try:
             # Platypus' own NFE also counts solutions it did not need to evaluate again, so the
             # suite's evaluator decides when the budget is spent
@@ -79,8 +84,9 @@ class SPEA2(PlatypusMOEA):
     as SPEA2 is published; false, Platypus 1.4.1 as released, whose tournament prefers the worse
     parent (docs/algorithms.md, "SPEA2 on ZDT2")."""
 
-    def __init__(self, name: str = "spea2", pop_size: int | None = None,
-                 corrected_mating: bool = True):
+    def __init__(
+        self, name: str = "spea2", pop_size: int | None = None, corrected_mating: bool = True
+    ):
         super().__init__(name, pop_size)
         self.corrected_mating = corrected_mating
 
@@ -88,8 +94,9 @@ class SPEA2(PlatypusMOEA):
         spea2 = platypus.SPEA2(problem, population_size=pop_size, evaluator=batch)
         if self.corrected_mating:  # set explicitly: stays right if Platypus fixes its default
             spea2.selection = platypus.TournamentSelector(
-                2, dominance=platypus.AttributeDominance(platypus.fitness_key,
-                                                         larger_preferred=False))
+                2,
+                dominance=platypus.AttributeDominance(platypus.fitness_key, larger_preferred=False),
+            )
         return spea2
 
 
@@ -115,5 +122,9 @@ class EpsMOEA(PlatypusMOEA):
     def make(self, problem, pop_size, evaluator, batch):
         p = evaluator.problem
         span = np.abs(p.to_min(p.nadir) - p.to_min(p.ideal))
-        return platypus.EpsMOEA(problem, epsilons=(self.epsilon * span).tolist(),
-                                population_size=pop_size, evaluator=batch)
+        return platypus.EpsMOEA(
+            problem,
+            epsilons=(self.epsilon * span).tolist(),
+            population_size=pop_size,
+            evaluator=batch,
+        )

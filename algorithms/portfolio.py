@@ -20,15 +20,19 @@ def make_survival(name: str) -> Survival:
         return RankAndCrowding()
     if name == "hv_contribution":  # SMS-EMOA
         from pymoo.algorithms.moo.sms import LeastHypervolumeContributionSurvival
+
         return LeastHypervolumeContributionSurvival()
     if name == "spea2":  # SPEA2 strength and density
         from pymoo.algorithms.moo.spea2 import SPEA2Survival
+
         return SPEA2Survival(normalize=True)
     if name == "age":  # AGE-MOEA's adaptive geometry estimation (indicator-like)
         from pymoo.algorithms.moo.age import AGEMOEASurvival
+
         return AGEMOEASurvival()
-    raise ConfigError(f"algorithm.portfolio: unknown selection operator {name!r}; choose from "
-                      f"{SURVIVALS}")
+    raise ConfigError(
+        f"algorithm.portfolio: unknown selection operator {name!r}; choose from {SURVIVALS}"
+    )
 
 
 SURVIVALS = ("rank_crowding", "hv_contribution", "spea2", "age")
@@ -77,5 +81,6 @@ class PortfolioSurvival(Survival):
     def _do(self, problem, pop, *args, n_survive=None, random_state=None, **kwargs):
         op = self.operators[self.current]
         survivors = op.do(problem, pop, n_survive=n_survive, random_state=random_state, **kwargs)
-        return self._ranker.do(problem, survivors, n_survive=len(survivors),
-                               random_state=random_state)
+        return self._ranker.do(
+            problem, survivors, n_survive=len(survivors), random_state=random_state
+        )

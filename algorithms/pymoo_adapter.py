@@ -15,8 +15,13 @@ class EvaluatorAsPymooProblem(PymooProblem):
 
     def __init__(self, evaluator: Evaluator):
         p = evaluator.problem
-        super().__init__(n_var=p.n_var, n_obj=p.n_obj, xl=p.xl, xu=p.xu,
-                         vtype=int if p.var_type == "int" else float)
+        super().__init__(
+            n_var=p.n_var,
+            n_obj=p.n_obj,
+            xl=p.xl,
+            xu=p.xu,
+            vtype=int if p.var_type == "int" else float,
+        )
         self.evaluator = evaluator
 
     def _evaluate(self, X, out, *args, **kwargs):
@@ -28,8 +33,12 @@ def run_pymoo(algorithm, evaluator: Evaluator, seed: int):
 
     Returns the pymoo algorithm object, whose `pop` is the final population.
     """
-    algorithm.setup(EvaluatorAsPymooProblem(evaluator), termination=("n_eval", evaluator.budget),
-                    seed=seed, verbose=False)
+    algorithm.setup(
+        EvaluatorAsPymooProblem(evaluator),
+        termination=("n_eval", evaluator.budget),
+        seed=seed,
+        verbose=False,
+    )
     try:
         while algorithm.has_next():
             algorithm.next()

@@ -37,11 +37,13 @@ class PymooGA(Algorithm):
     """Shared parameter checks and the run loop; subclasses build the pymoo algorithm.
     `pop_size` null: sized from the budget (auto_pop_size)."""
 
-    def __init__(self, name: str, pop_size: int | None = None,
-                 variation: Variation = Variation()):
+    def __init__(self, name: str, pop_size: int | None = None, variation: Variation = Variation()):
         super().__init__(name)
-        self.require(pop_size is None or pop_size >= 2, "pop_size",
-                     f"must be at least 2 (or null for a budget-sized population), got {pop_size}")
+        self.require(
+            pop_size is None or pop_size >= 2,
+            "pop_size",
+            f"must be at least 2 (or null for a budget-sized population), got {pop_size}",
+        )
         self.pop_size = pop_size
         self.variation = Variation.of(variation)
         self.population = None  # (X, F) of the final population, set by run()
@@ -61,68 +63,101 @@ class PymooGA(Algorithm):
 
 
 class NSGA2(PymooGA):
-    def __init__(self, name: str = "nsga2", pop_size: int | None = None,
-                 n_offsprings: int | None = None, eliminate_duplicates: bool = True,
-                 variation: Variation = Variation()):
+    def __init__(
+        self,
+        name: str = "nsga2",
+        pop_size: int | None = None,
+        n_offsprings: int | None = None,
+        eliminate_duplicates: bool = True,
+        variation: Variation = Variation(),
+    ):
         super().__init__(name, pop_size, variation)
-        self.require(n_offsprings is None or n_offsprings >= 1, "n_offsprings",
-                     f"must be at least 1 (or null for pop_size), got {n_offsprings}")
+        self.require(
+            n_offsprings is None or n_offsprings >= 1,
+            "n_offsprings",
+            f"must be at least 1 (or null for pop_size), got {n_offsprings}",
+        )
         self.n_offsprings, self.eliminate_duplicates = n_offsprings, eliminate_duplicates
 
     def build(self, evaluator, pop_size, ops):
         from pymoo.algorithms.moo.nsga2 import NSGA2 as Impl
-        return Impl(pop_size=pop_size, n_offsprings=self.n_offsprings,
-                    eliminate_duplicates=self.eliminate_duplicates, **ops)
+
+        return Impl(
+            pop_size=pop_size,
+            n_offsprings=self.n_offsprings,
+            eliminate_duplicates=self.eliminate_duplicates,
+            **ops,
+        )
 
 
 class NSGA3(PymooGA):
     """Das-Dennis reference directions, as many as fit the population."""
 
-    def __init__(self, name: str = "nsga3", pop_size: int | None = None,
-                 variation: Variation = Variation()):
+    def __init__(
+        self, name: str = "nsga3", pop_size: int | None = None, variation: Variation = Variation()
+    ):
         super().__init__(name, pop_size, variation)
 
     def build(self, evaluator, pop_size, ops):
         from pymoo.algorithms.moo.nsga3 import NSGA3 as Impl
+
         ref_dirs = das_dennis(evaluator.problem.n_obj, pop_size)
         return Impl(ref_dirs=ref_dirs, pop_size=pop_size, **ops)
 
 
 class SMSEMOA(PymooGA):
-    def __init__(self, name: str = "smsemoa", pop_size: int | None = None,
-                 variation: Variation = Variation()):
+    def __init__(
+        self, name: str = "smsemoa", pop_size: int | None = None, variation: Variation = Variation()
+    ):
         super().__init__(name, pop_size, variation)
 
     def build(self, evaluator, pop_size, ops):
         from pymoo.algorithms.moo.sms import SMSEMOA as Impl
+
         return Impl(pop_size=pop_size, **ops)
 
 
 class MOEAD(PymooGA):
     """MOEA/D with Tchebicheff decomposition; one subproblem per reference direction."""
 
-    def __init__(self, name: str = "moead", pop_size: int | None = None, n_neighbors: int = 20,
-                 prob_neighbor_mating: float = 0.9, variation: Variation = Variation()):
+    def __init__(
+        self,
+        name: str = "moead",
+        pop_size: int | None = None,
+        n_neighbors: int = 20,
+        prob_neighbor_mating: float = 0.9,
+        variation: Variation = Variation(),
+    ):
         super().__init__(name, pop_size, variation)
         self.require(n_neighbors >= 2, "n_neighbors", f"must be at least 2, got {n_neighbors}")
-        self.require(0 <= prob_neighbor_mating <= 1, "prob_neighbor_mating",
-                     f"must be in [0, 1], got {prob_neighbor_mating}")
+        self.require(
+            0 <= prob_neighbor_mating <= 1,
+            "prob_neighbor_mating",
+            f"must be in [0, 1], got {prob_neighbor_mating}",
+        )
         self.n_neighbors, self.prob_neighbor_mating = n_neighbors, prob_neighbor_mating
 
     def build(self, evaluator, pop_size, ops):
         from pymoo.algorithms.moo.moead import MOEAD as Impl
+
         ref_dirs = das_dennis(evaluator.problem.n_obj, pop_size)
-        return Impl(ref_dirs=ref_dirs, n_neighbors=min(self.n_neighbors, len(ref_dirs)),
-                    prob_neighbor_mating=self.prob_neighbor_mating, **ops)
+        return Impl(
+            ref_dirs=ref_dirs,
+            n_neighbors=min(self.n_neighbors, len(ref_dirs)),
+            prob_neighbor_mating=self.prob_neighbor_mating,
+            **ops,
+        )
 
 
 class AGEMOEA(PymooGA):
     """AGE-MOEA (needs numba)."""
 
-    def __init__(self, name: str = "agemoea", pop_size: int | None = None,
-                 variation: Variation = Variation()):
+    def __init__(
+        self, name: str = "agemoea", pop_size: int | None = None, variation: Variation = Variation()
+    ):
         super().__init__(name, pop_size, variation)
 
     def build(self, evaluator, pop_size, ops):
         from pymoo.algorithms.moo.age import AGEMOEA as Impl
+
         return Impl(pop_size=pop_size, **ops)

@@ -35,8 +35,9 @@ class RandomSearch(Algorithm):
     def __init__(self, name: str = "random", batch_size: int = 100, sampling: str = "uniform"):
         super().__init__(name)
         self.require(batch_size >= 1, "batch_size", f"must be at least 1, got {batch_size}")
-        self.require(sampling in SAMPLERS, "sampling",
-                     f"must be one of {sorted(SAMPLERS)}, got {sampling!r}")
+        self.require(
+            sampling in SAMPLERS, "sampling", f"must be one of {sorted(SAMPLERS)}, got {sampling!r}"
+        )
         self.batch_size, self.sample = batch_size, SAMPLERS[sampling]
 
     def run(self, evaluator: Evaluator, seed: int) -> None:

@@ -14,7 +14,6 @@ enter the same indicators as the MOEAs' runs.
 
 from __future__ import annotations
 
-
 import numpy as np
 from pymoo.algorithms.soo.nonconvex.ga import GA
 from pymoo.core.problem import Problem as PymooProblem
@@ -37,8 +36,14 @@ class ScalarProblem(PymooProblem):
 
     def __init__(self, evaluator: Evaluator, budget: int, scalarise, constraint=None):
         p = evaluator.problem
-        super().__init__(n_var=p.n_var, n_obj=1, n_ieq_constr=0 if constraint is None else 1,
-                         xl=p.xl, xu=p.xu, vtype=int if p.var_type == "int" else float)
+        super().__init__(
+            n_var=p.n_var,
+            n_obj=1,
+            n_ieq_constr=0 if constraint is None else 1,
+            xl=p.xl,
+            xu=p.xu,
+            vtype=int if p.var_type == "int" else float,
+        )
         self.evaluator, self.left = evaluator, budget
         self.scalarise, self.constraint = scalarise, constraint
 
@@ -70,8 +75,11 @@ class ScalarGA(Algorithm):
 
     def __init__(self, name: str, pop_size: int | None, variation: Variation):
         super().__init__(name)
-        self.require(pop_size is None or pop_size >= 2, "pop_size",
-                     f"must be at least 2 (or null for a budget-sized population), got {pop_size}")
+        self.require(
+            pop_size is None or pop_size >= 2,
+            "pop_size",
+            f"must be at least 2 (or null for a budget-sized population), got {pop_size}",
+        )
         self.pop_size = pop_size
         self.variation = Variation.of(variation)
 
@@ -87,10 +95,16 @@ class ScalarGA(Algorithm):
                 break
             share = max(1, evaluator.remaining // (len(tasks) - i))
             problem = ScalarProblem(evaluator, share, scalarise, constraint)
-            ga = GA(pop_size=self.pop_size or auto_pop_size(share), eliminate_duplicates=True, **ops)
+            ga = GA(
+                pop_size=self.pop_size or auto_pop_size(share), eliminate_duplicates=True, **ops
+            )
             # generations are capped generously: screened candidates cost no budget
-            ga.setup(problem, termination=("n_eval", 50 * share + 10 * ga.pop_size),
-                     seed=seed + i, verbose=False)
+            ga.setup(
+                problem,
+                termination=("n_eval", 50 * share + 10 * ga.pop_size),
+                seed=seed + i,
+                verbose=False,
+            )
             try:
                 while ga.has_next():
                     ga.next()
@@ -104,33 +118,52 @@ class WeightedSum(ScalarGA):
     """`n_weights`: at most this many Das-Dennis weight vectors, unless `weights` lists them
     (one GA per vector). `pop_size` null: sized from each sub-run's budget slice."""
 
-    def __init__(self, name: str = "weighted_sum", n_weights: int = 5,
-                 weights: list[list[float]] | None = None, pop_size: int | None = None,
-                 variation: Variation = Variation()):
+    def __init__(
+        self,
+        name: str = "weighted_sum",
+        n_weights: int = 5,
+        weights: list[list[float]] | None = None,
+        pop_size: int | None = None,
+        variation: Variation = Variation(),
+    ):
         super().__init__(name, pop_size, variation)
         self.require(n_weights >= 1, "n_weights", f"must be at least 1, got {n_weights}")
         if weights is not None:
             self.require(len(weights) >= 1, "weights", "must hold at least one weight vector")
             for w in weights:
-                self.require(isinstance(w, (list, tuple)) or hasattr(w, "__len__"), "weights",
-                             f"must be a list of weight vectors such as [[0.5, 0.5]], got {w!r}")
-                self.require(all(x >= 0 for x in w) and sum(w) > 0, "weights",
-                             f"must be non-negative with a positive sum, got {list(w)}")
+                self.require(
+                    isinstance(w, (list, tuple)) or hasattr(w, "__len__"),
+                    "weights",
+                    f"must be a list of weight vectors such as [[0.5, 0.5]], got {w!r}",
+                )
+                self.require(
+                    all(x >= 0 for x in w) and sum(w) > 0,
+                    "weights",
+                    f"must be non-negative with a positive sum, got {list(w)}",
+                )
         self.n_weights, self.weights = n_weights, weights
 
     def weight_vectors(self, n_obj: int) -> np.ndarray:
         if self.weights is None:
-            return das_dennis(n_obj, self.n_weights) if self.n_weights > 1 else np.full((1, n_obj), 1 / n_obj)
+            return (
+                das_dennis(n_obj, self.n_weights)
+                if self.n_weights > 1
+                else np.full((1, n_obj), 1 / n_obj)
+            )
         W = [np.asarray(w, dtype=float) for w in self.weights]
         bad = [list(w) for w in W if len(w) != n_obj]
         if bad:
-            raise ConfigError(f"algorithm.weights: every weight vector needs {n_obj} entries, one "
-                              f"per objective, got {[float(x) for x in bad[0]]}")
+            raise ConfigError(
+                f"algorithm.weights: every weight vector needs {n_obj} entries, one "
+                f"per objective, got {[float(x) for x in bad[0]]}"
+            )
         return np.array([w / w.sum() for w in W])
 
     def tasks(self, evaluator):
         p = evaluator.problem
-        return [((lambda F, w=w: self._scalar(p, F, w)), None) for w in self.weight_vectors(p.n_obj)]
+        return [
+            ((lambda F, w=w: self._scalar(p, F, w)), None) for w in self.weight_vectors(p.n_obj)
+        ]
 
     @staticmethod
     def _scalar(problem, F_min: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -162,25 +195,41 @@ class LatencyConstrained(ScalarGA):
     `constrain` (1: latency) <= L, one GA per L: `fractions` of [ideal, nadir], or absolute
     `budgets` in the objective's unit."""
 
-    def __init__(self, name: str = "latency_constrained", optimise: int = 0, constrain: int = 1,
-                 fractions: list[float] = (0.25, 0.5, 0.75), budgets: list[float] | None = None,
-                 pop_size: int | None = None, variation: Variation = Variation()):
+    def __init__(
+        self,
+        name: str = "latency_constrained",
+        optimise: int = 0,
+        constrain: int = 1,
+        fractions: list[float] = (0.25, 0.5, 0.75),
+        budgets: list[float] | None = None,
+        pop_size: int | None = None,
+        variation: Variation = Variation(),
+    ):
         super().__init__(name, pop_size, variation)
-        self.require(optimise != constrain, "constrain",
-                     f"must differ from algorithm.optimise, both are {optimise}")
+        self.require(
+            optimise != constrain,
+            "constrain",
+            f"must differ from algorithm.optimise, both are {optimise}",
+        )
         fractions = list(fractions)
-        self.require(budgets is not None or len(fractions) >= 1, "fractions",
-                     "must hold at least one budget fraction")
-        self.require(all(0 < f <= 1 for f in fractions), "fractions",
-                     f"must lie in (0, 1], got {fractions}")
+        self.require(
+            budgets is not None or len(fractions) >= 1,
+            "fractions",
+            "must hold at least one budget fraction",
+        )
+        self.require(
+            all(0 < f <= 1 for f in fractions), "fractions", f"must lie in (0, 1], got {fractions}"
+        )
         self.optimise, self.constrain = optimise, constrain
         self.fractions, self.budgets = fractions, budgets
 
     def limits(self, problem) -> list[float]:
         for key, idx in (("optimise", self.optimise), ("constrain", self.constrain)):
             if not 0 <= idx < problem.n_obj:
-                raise ConfigError(f"algorithm.{key}={idx} is not an objective index of "
-                                  f"{problem.name!r} (0..{problem.n_obj - 1}: {problem.objective_names})")
+                raise ConfigError(
+                    f"algorithm.{key}={idx} is not an objective index of "
+                    f"{problem.name!r} (0..{problem.n_obj - 1}: {problem.objective_names})"
+                )
         if problem.objectives[self.constrain].direction != "min":
             raise ConfigError("algorithm.constrain must name a minimised objective")
         lo, hi = float(problem.ideal[self.constrain]), float(problem.nadir[self.constrain])
@@ -189,8 +238,10 @@ class LatencyConstrained(ScalarGA):
             return [lo + f * (hi - lo) for f in self.fractions]
         too_small = [b for b in self.budgets if b < lo]
         if too_small:
-            raise ConfigError(f"algorithm.budgets: {too_small[0]} is below the smallest reachable "
-                              f"{name} ({lo:.6g}, the smallest network); no candidate could meet it")
+            raise ConfigError(
+                f"algorithm.budgets: {too_small[0]} is below the smallest reachable "
+                f"{name} ({lo:.6g}, the smallest network); no candidate could meet it"
+            )
         return list(map(float, self.budgets))
 
     def check(self, problem, budget: int) -> None:
@@ -202,10 +253,13 @@ class LatencyConstrained(ScalarGA):
                 f"algorithm=latency_constrained bounds objective {self.constrain} "
                 f"({bounded.name!r}) of {problem.name!r}, which is neither a latency nor a cheap "
                 f"cost: {problem.objective_names}; use it on a pruning problem, set "
-                "algorithm.constrain to the latency objective, or choose algorithm=weighted_sum")
+                "algorithm.constrain to the latency objective, or choose algorithm=weighted_sum"
+            )
 
     def tasks(self, evaluator):
         p = evaluator.problem
         col = self.optimise
-        return [((lambda F, c=col: F[:, c]), _Bound(p, self.constrain, limit))
-                for limit in self.limits(p)]
+        return [
+            ((lambda F, c=col: F[:, c]), _Bound(p, self.constrain, limit))
+            for limit in self.limits(p)
+        ]

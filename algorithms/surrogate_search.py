@@ -30,9 +30,16 @@ class LocalSearchStats:
 
 
 class SurrogateLocalSearch:
-    def __init__(self, n_candidates: int = 200, n_evals: int = 4, max_genes: int = 2,
-                 max_step: int = 2, real_step: float = 0.05, max_train: int = 2000,
-                 n_trees: int = 50):
+    def __init__(
+        self,
+        n_candidates: int = 200,
+        n_evals: int = 4,
+        max_genes: int = 2,
+        max_step: int = 2,
+        real_step: float = 0.05,
+        max_train: int = 2000,
+        n_trees: int = 50,
+    ):
         self.n_candidates, self.n_evals = n_candidates, n_evals
         self.max_genes, self.max_step, self.real_step = max_genes, max_step, real_step
         self.max_train, self.n_trees = max_train, n_trees
@@ -44,8 +51,9 @@ class SurrogateLocalSearch:
         X = parents[idx].astype(float)
         span = problem.xu - problem.xl
         for row in X:
-            genes = rng.choice(problem.n_var, size=rng.integers(1, self.max_genes + 1),
-                               replace=False)
+            genes = rng.choice(
+                problem.n_var, size=rng.integers(1, self.max_genes + 1), replace=False
+            )
             if problem.var_type == "int":
                 step = rng.integers(1, self.max_step + 1, size=len(genes))
                 row[genes] += step * rng.choice([-1, 1], size=len(genes))
@@ -54,8 +62,9 @@ class SurrogateLocalSearch:
         X = np.clip(X, problem.xl, problem.xu)
         return np.rint(X).astype(np.int64) if problem.var_type == "int" else X
 
-    def propose(self, evaluator: Evaluator, X_seen: np.ndarray, F_seen: np.ndarray,
-                rng: np.random.Generator) -> np.ndarray:
+    def propose(
+        self, evaluator: Evaluator, X_seen: np.ndarray, F_seen: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
         """Genomes worth a true evaluation (at most `n_evals`; may be empty)."""
         p = evaluator.problem
         expensive = ~p.cheap_mask
@@ -69,8 +78,12 @@ class SurrogateLocalSearch:
             return cand
 
         train = slice(max(0, len(X_seen) - self.max_train), len(X_seen))
-        model = ExtraTreesRegressor(n_estimators=self.n_trees, min_samples_leaf=2,
-                                    random_state=int(rng.integers(2**31 - 1)), n_jobs=1)
+        model = ExtraTreesRegressor(
+            n_estimators=self.n_trees,
+            min_samples_leaf=2,
+            random_state=int(rng.integers(2**31 - 1)),
+            n_jobs=1,
+        )
         target = F_seen[train][:, expensive]
         model.fit(X_seen[train], target.ravel() if target.shape[1] == 1 else target)
         self.stats.surrogate_fits += 1
@@ -98,8 +111,14 @@ class SurrogateLocalSearch:
         chosen: list[int] = []
         base = normalised_hypervolume(front, ref)
         for _ in range(min(self.n_evals, len(pred))):
-            gains = np.array([normalised_hypervolume(np.vstack([front, q]), ref) - base
-                              if i not in chosen else -1.0 for i, q in enumerate(pred)])
+            gains = np.array(
+                [
+                    normalised_hypervolume(np.vstack([front, q]), ref) - base
+                    if i not in chosen
+                    else -1.0
+                    for i, q in enumerate(pred)
+                ]
+            )
             best = int(np.argmax(gains))
             if gains[best] <= 0:
                 break

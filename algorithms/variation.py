@@ -41,7 +41,7 @@ class Variation:
                 raise ConfigError(f"algorithm.variation.{key} must be positive, got {value}")
 
     @classmethod
-    def of(cls, value: "Variation | dict[str, Any] | None") -> "Variation":
+    def of(cls, value: Variation | dict[str, Any] | None) -> Variation:
         """A Variation from itself, a dict of its fields (Python callers), or None (defaults)."""
         if value is None:
             return cls()

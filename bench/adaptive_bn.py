@@ -24,9 +24,14 @@ from hamp_bench.components import build
 
 def validation_errors(levels: list[int], bn_batches: int, finetune_steps: int) -> list[float]:
     with initialize_config_module(config_module="hamp_bench.conf", version_base="1.3"):
-        cfg = compose(config_name="config", overrides=[
-            "problem=vgg16_digits", f"problem.fidelity.bn_batches={bn_batches}",
-            f"problem.fidelity.finetune_steps={finetune_steps}"])
+        cfg = compose(
+            config_name="config",
+            overrides=[
+                "problem=vgg16_digits",
+                f"problem.fidelity.bn_batches={bn_batches}",
+                f"problem.fidelity.finetune_steps={finetune_steps}",
+            ],
+        )
     OmegaConf.resolve(cfg)
     problem = build(cfg.problem, "problem")
     col = problem.objective_names.index("error")
@@ -36,14 +41,21 @@ def validation_errors(levels: list[int], bn_batches: int, finetune_steps: int) -
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--levels", type=int, nargs="+", default=[14, 12, 8],
-                    help="keep levels out of 16, the same in every layer")
+    ap.add_argument(
+        "--levels",
+        type=int,
+        nargs="+",
+        default=[14, 12, 8],
+        help="keep levels out of 16, the same in every layer",
+    )
     ap.add_argument("--finetune-steps", type=int, default=0)
     args = ap.parse_args()
     register_configs()
     old = validation_errors(args.levels, 0, args.finetune_steps)
     new = validation_errors(args.levels, 4, args.finetune_steps)
-    print(f"vgg16_digits, uniform pruning, {args.finetune_steps} fine-tuning steps: validation error")
+    print(
+        f"vgg16_digits, uniform pruning, {args.finetune_steps} fine-tuning steps: validation error"
+    )
     print("| keep | unpruned network's BN statistics | recomputed (4 x 64 training images) |")
     print("|---|---|---|")
     for level, a, b in zip(args.levels, old, new):

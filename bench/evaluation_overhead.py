@@ -26,10 +26,10 @@ from hydra import compose, initialize_config_module
 from omegaconf import OmegaConf
 
 from hamp_bench.cli.configs import register_configs
+from hamp_bench.components import build
 from hamp_bench.evaluator import Evaluator
 from hamp_bench.problems.pruning import kept_channels, prune
 from hamp_bench.run_record import EvaluationLog, evaluation_columns
-from hamp_bench.components import build
 
 
 def bare_seconds(problem, genome) -> float:
@@ -37,8 +37,10 @@ def bare_seconds(problem, genome) -> float:
     net = prune(problem.base, kept_channels(problem.rankings, problem.keep(genome)[0]))
     f, train, val = problem.fidelity, problem.data.train, problem.data.val
     gen = torch.Generator().manual_seed(0)
-    batches = [torch.randint(0, len(train), (f.finetune_batch,), generator=gen)
-               for _ in range(f.finetune_steps)]
+    batches = [
+        torch.randint(0, len(train), (f.finetune_batch,), generator=gen)
+        for _ in range(f.finetune_steps)
+    ]
     xs = [(train.x[i], train.y[i]) for i in batches]
     opt = torch.optim.SGD(net.parameters(), lr=f.finetune_lr, momentum=0.9)
     t = time.perf_counter()
@@ -50,18 +52,23 @@ def bare_seconds(problem, genome) -> float:
         opt.step()
     with torch.no_grad():
         for b in range(f.bn_batches):  # adaptive BN: forward passes in training mode
-            net(train.x[b * 64:(b + 1) * 64])
+            net(train.x[b * 64 : (b + 1) * 64])
         net.eval()
         n = len(val) if f.val_size is None else min(f.val_size, len(val))
         for s in range(0, n, 256):
-            net(val.x[s:min(s + 256, n)])
+            net(val.x[s : min(s + 256, n)])
     return time.perf_counter() - t
 
 
 def suite_seconds(problem, genome, workdir: Path) -> float:
-    log = EvaluationLog(workdir / "evaluations.csv",
-                        evaluation_columns([f"x{i}" for i in range(problem.n_var)],
-                                           problem.objective_names, list(problem.extra_names)))
+    log = EvaluationLog(
+        workdir / "evaluations.csv",
+        evaluation_columns(
+            [f"x{i}" for i in range(problem.n_var)],
+            problem.objective_names,
+            list(problem.extra_names),
+        ),
+    )
     ev = Evaluator(problem, budget=1, log=log)
     t = time.perf_counter()
     ev.evaluate(genome[None, :])
@@ -105,12 +112,16 @@ def main() -> None:
             s = statistics.median(suite_seconds(problem, g, Path(tmp)) for _ in range(args.repeats))
             b = statistics.median(bare_seconds(problem, g) for _ in range(args.repeats))
             ratios.append(s / b)
-            print(f"  MACs {problem.costs.macs(problem.keep(g))[0] / 1e6:7.1f} M: "
-                  f"evaluation {s:.3f} s, bare {b:.3f} s, overhead {100 * (s / b - 1):+.1f}%")
+            print(
+                f"  MACs {problem.costs.macs(problem.keep(g))[0] / 1e6:7.1f} M: "
+                f"evaluation {s:.3f} s, bare {b:.3f} s, overhead {100 * (s / b - 1):+.1f}%"
+            )
     print(f"  median overhead: {100 * (statistics.median(ratios) - 1):+.1f}% (target <= 15%)")
 
-    print("\nUniformly pruned VGG-16 (32x32 input), batch-1 CPU latency, torch eager, "
-          f"{torch.get_num_threads()} threads, median of 30")
+    print(
+        "\nUniformly pruned VGG-16 (32x32 input), batch-1 CPU latency, torch eager, "
+        f"{torch.get_num_threads()} threads, median of 30"
+    )
     example = problem.base.example_input()
     base_ms = latency_ms(problem.base, example)
     base_macs = problem.costs.macs(problem.keep(problem.xu))[0]
@@ -119,10 +130,12 @@ def main() -> None:
         net = prune(problem.base, kept_channels(problem.rankings, problem.keep(genome)[0]))
         keep = problem.keep(genome)
         ms = latency_ms(net, example)
-        print(f"  keep {level:2d}/16: MACs {problem.costs.macs(keep)[0] / 1e6:7.1f} M "
-              f"({problem.costs.macs(keep)[0] / base_macs:5.1%}), params "
-              f"{problem.costs.params(keep)[0] / 1e6:6.2f} M, latency {ms:6.2f} ms "
-              f"({ms / base_ms:5.1%})")
+        print(
+            f"  keep {level:2d}/16: MACs {problem.costs.macs(keep)[0] / 1e6:7.1f} M "
+            f"({problem.costs.macs(keep)[0] / base_macs:5.1%}), params "
+            f"{problem.costs.params(keep)[0] / 1e6:6.2f} M, latency {ms:6.2f} ms "
+            f"({ms / base_ms:5.1%})"
+        )
 
 
 if __name__ == "__main__":

@@ -33,9 +33,16 @@ def time_pymoo(budget: int, seed: int) -> float:
 
 def time_suite(budget: int, seed: int, workdir: Path, progress: str) -> float:
     with initialize_config_module(config_module="hamp_bench.conf", version_base="1.3"):
-        cfg = compose(config_name="config", overrides=[
-            "algorithm=nsga2", "problem=zdt1", f"budget={budget}", f"seed={seed}",
-            f"progress.mode={progress}"])
+        cfg = compose(
+            config_name="config",
+            overrides=[
+                "algorithm=nsga2",
+                "problem=zdt1",
+                f"budget={budget}",
+                f"seed={seed}",
+                f"progress.mode={progress}",
+            ],
+        )
     t = time.perf_counter()
     run_experiment(cfg, workdir / f"run{seed}")
     return time.perf_counter() - t

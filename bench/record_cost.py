@@ -23,9 +23,9 @@ from pymoo.optimize import minimize
 from pymoo.problems import get_problem
 
 from hamp_bench.cli.configs import register_configs
+from hamp_bench.components import build
 from hamp_bench.evaluator import BudgetExhausted, Evaluator
 from hamp_bench.run_record import EvaluationLog, evaluation_columns
-from hamp_bench.components import build
 
 
 def time_pymoo(budget: int, seed: int) -> float:
@@ -49,14 +49,21 @@ def time_suite_without_record(cfg, seed: int) -> tuple[float, Evaluator]:
 def time_record(problem, X: np.ndarray, F: np.ndarray, path: Path) -> float:
     """Render every row as the run record does (one generation of 100 rows at a time, through
     the record's own EvaluationLog) and write evaluations.csv once."""
-    log = EvaluationLog(path, evaluation_columns([f"x{i}" for i in range(problem.n_var)],
-                                                 problem.objective_names, list(problem.extra_names)),
-                        flush_every_s=float("inf"))
+    log = EvaluationLog(
+        path,
+        evaluation_columns(
+            [f"x{i}" for i in range(problem.n_var)],
+            problem.objective_names,
+            list(problem.extra_names),
+        ),
+        flush_every_s=float("inf"),
+    )
     t = time.perf_counter()
     for start in range(0, len(X), 100):
         ids = np.arange(start, min(start + 100, len(X)))
-        log.append(ids, start // 100, X[ids], F[ids], np.zeros(len(ids), bool),
-                   np.full(len(ids), 1e-5), [])
+        log.append(
+            ids, start // 100, X[ids], F[ids], np.zeros(len(ids), bool), np.full(len(ids), 1e-5), []
+        )
     log.flush()
     return time.perf_counter() - t
 
@@ -68,9 +75,20 @@ def main() -> None:
     args = ap.parse_args()
     register_configs()
     with initialize_config_module(config_module="hamp_bench.conf", version_base="1.3"):
-        cfgs = [compose(config_name="config", overrides=[
-            "algorithm=nsga2", "problem=zdt1", f"budget={args.budget}", f"seed={seed}",
-            "progress.mode=off", "cache.enabled=false"]) for seed in range(args.repeats)]
+        cfgs = [
+            compose(
+                config_name="config",
+                overrides=[
+                    "algorithm=nsga2",
+                    "problem=zdt1",
+                    f"budget={args.budget}",
+                    f"seed={seed}",
+                    "progress.mode=off",
+                    "cache.enabled=false",
+                ],
+            )
+            for seed in range(args.repeats)
+        ]
     time_pymoo(1000, 0)  # warm both paths
     time_suite_without_record(cfgs[0], 0)
     pymoo_s, suite_s, record_s = [], [], []
@@ -86,8 +104,10 @@ def main() -> None:
     print(f"NSGA-II on ZDT1, {args.budget} evaluations, median of {args.repeats} runs")
     print(f"  pymoo alone             : {p:.3f} s")
     print(f"  suite without a record  : {s:.3f} s  ({s / p:.2f}x pymoo)")
-    print(f"  rendering + writing evaluations.csv ({n_values:,} genome and objective values): "
-          f"{r:.3f} s")
+    print(
+        f"  rendering + writing evaluations.csv ({n_values:,} genome and objective values): "
+        f"{r:.3f} s"
+    )
 
 
 def _evaluations(problem, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

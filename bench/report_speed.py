@@ -31,9 +31,17 @@ def make_runs(root: Path, budget: int) -> None:
                     run_dir = root / f"{problem}-{alg}-{seed}"
                     if (run_dir / "run.json").is_file():
                         continue
-                    cfg = compose(config_name="config", overrides=[
-                        f"algorithm={alg}", f"problem={problem}", f"budget={budget}",
-                        f"seed={seed}", "progress.mode=off", "cache.enabled=false"])
+                    cfg = compose(
+                        config_name="config",
+                        overrides=[
+                            f"algorithm={alg}",
+                            f"problem={problem}",
+                            f"budget={budget}",
+                            f"seed={seed}",
+                            "progress.mode=off",
+                            "cache.enabled=false",
+                        ],
+                    )
                     run_experiment(cfg, run_dir)
 
 
@@ -44,8 +52,10 @@ def main() -> None:
     args = ap.parse_args()
     t = time.perf_counter()
     make_runs(args.runs_dir / "runs", args.budget)
-    print(f"runs ready ({len(ALGORITHMS)} algorithms x {SEEDS} seeds x {len(PROBLEMS)} problems, "
-          f"{args.budget} evaluations each) in {time.perf_counter() - t:.0f} s")
+    print(
+        f"runs ready ({len(ALGORITHMS)} algorithms x {SEEDS} seeds x {len(PROBLEMS)} problems, "
+        f"{args.budget} evaluations each) in {time.perf_counter() - t:.0f} s"
+    )
     t = time.perf_counter()
     build_report([args.runs_dir / "runs"], args.runs_dir / "report", reference="nsga2")
     print(f"report with figures: {time.perf_counter() - t:.1f} s (target < 60 s)")

@@ -33,13 +33,17 @@ def measure(nets, example, cfg: TimingConfig, mode: str, rounds: int, seed: int)
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--network", default="vgg16", choices=["vgg16", "resnet20", "resnet56", "mobilenetv2"])
+    ap.add_argument(
+        "--network", default="vgg16", choices=["vgg16", "resnet20", "resnet56", "mobilenetv2"]
+    )
     ap.add_argument("--n", type=int, default=30)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--levels", type=int, default=16)
     ap.add_argument("--mode", default="sequential", choices=["sequential", "interleaved"])
     ap.add_argument("--rounds", type=int, default=10, help="interleaved mode: rounds")
-    ap.add_argument("--threads", type=int, default=0, help="intra-op threads (0: runtime's default)")
+    ap.add_argument(
+        "--threads", type=int, default=0, help="intra-op threads (0: runtime's default)"
+    )
     ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--repeats", type=int, default=30)
     args = ap.parse_args()
@@ -47,12 +51,19 @@ def main() -> None:
     net = build_network(args.network, 3, 10, 32)
     costs = CostModel(trace_layers(net), len(net.channel_groups))
     sizes = group_sizes(net.channel_groups)
-    genomes = np.random.default_rng(args.seed).integers(1, args.levels + 1, size=(args.n, len(sizes)))
+    genomes = np.random.default_rng(args.seed).integers(
+        1, args.levels + 1, size=(args.n, len(sizes))
+    )
     keep = keep_counts(genomes, sizes, args.levels, 1)
     rankings = [np.arange(s) for s in sizes]
     nets = [prune(net, kept_channels(rankings, k)) for k in keep]
-    cfg = TimingConfig(runtime="onnxruntime", provider="cpu", threads=args.threads,
-                       warmup=args.warmup, repeats=args.repeats)
+    cfg = TimingConfig(
+        runtime="onnxruntime",
+        provider="cpu",
+        threads=args.threads,
+        warmup=args.warmup,
+        repeats=args.repeats,
+    )
     cfg.check("timing")
     example = net.example_input()
     first = measure(nets, example, cfg, args.mode, args.rounds, args.seed)
@@ -62,9 +73,11 @@ def main() -> None:
     def tau(a, b) -> float:
         return float(stats.kendalltau(a, b).statistic)
 
-    print(f"{args.network}, {args.n} random pruned networks (seed {args.seed}), onnxruntime CPU, "
-          f"threads {args.threads or 'runtime default'}, {args.mode}"
-          + (f" ({args.rounds} rounds)" if args.mode == "interleaved" else ""))
+    print(
+        f"{args.network}, {args.n} random pruned networks (seed {args.seed}), onnxruntime CPU, "
+        f"threads {args.threads or 'runtime default'}, {args.mode}"
+        + (f" ({args.rounds} rounds)" if args.mode == "interleaved" else "")
+    )
     print(f"  Kendall tau, first vs second measurement: {tau(first, second):.3f}")
     print(f"  Kendall tau, MACs vs first measurement  : {tau(macs, first):.3f}")
     print(f"  Kendall tau, MACs vs second measurement : {tau(macs, second):.3f}")

@@ -74,7 +74,8 @@ def run_platypus(seed: int, fixed: bool = False) -> np.ndarray:
     algorithm = platypus.SPEA2(LoggedZDT2(), population_size=POP)
     if fixed:
         algorithm.selection = platypus.TournamentSelector(
-            2, dominance=platypus.AttributeDominance(platypus.fitness_key, larger_preferred=False))
+            2, dominance=platypus.AttributeDominance(platypus.fitness_key, larger_preferred=False)
+        )
     algorithm.run(BUDGET)
     assert len(log) == BUDGET
     return np.array(log)
@@ -94,8 +95,13 @@ def run_pymoo(seed: int) -> np.ndarray:
     return F
 
 
-RUNNERS = {"ours": run_ours, "ours_stock": run_ours_stock, "platypus": run_platypus, "pymoo": run_pymoo,
-           "platypus_fixed": lambda seed: run_platypus(seed, fixed=True)}
+RUNNERS = {
+    "ours": run_ours,
+    "ours_stock": run_ours_stock,
+    "platypus": run_platypus,
+    "pymoo": run_pymoo,
+    "platypus_fixed": lambda seed: run_platypus(seed, fixed=True),
+}
 
 
 def _cell(column: str, seed: int) -> tuple[str, int, float, float]:
@@ -106,24 +112,38 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--fixed", action="store_true",
-                    help="add Platypus' SPEA2 with the mating tournament preferring lower fitness")
-    ap.add_argument("--columns", nargs="+", choices=sorted(RUNNERS), default=None,
-                    help="only these columns (default: ours ours_stock platypus pymoo)")
+    ap.add_argument(
+        "--fixed",
+        action="store_true",
+        help="add Platypus' SPEA2 with the mating tournament preferring lower fitness",
+    )
+    ap.add_argument(
+        "--columns",
+        nargs="+",
+        choices=sorted(RUNNERS),
+        default=None,
+        help="only these columns (default: ours ours_stock platypus pymoo)",
+    )
     args = ap.parse_args()
-    columns = args.columns or (["ours", "ours_stock", "platypus", "pymoo"]
-                               + (["platypus_fixed"] if args.fixed else []))
+    columns = args.columns or (
+        ["ours", "ours_stock", "platypus", "pymoo"] + (["platypus_fixed"] if args.fixed else [])
+    )
     start = time.perf_counter()
     with ProcessPoolExecutor(args.jobs) as pool:
         # the slow Platypus cells first, so that the pool ends evenly
-        jobs = [pool.submit(_cell, c, s) for c in sorted(columns, key=lambda c: c == "pymoo")
-                for s in args.seeds]
+        jobs = [
+            pool.submit(_cell, c, s)
+            for c in sorted(columns, key=lambda c: c == "pymoo")
+            for s in args.seeds
+        ]
         cells = {}
         for job in jobs:
             column, seed, ratio, f1_max = job.result()
             cells[column, seed] = f"{ratio:.3f} ({f1_max:.2f})"
-    print(f"SPEA2 on ZDT2, {BUDGET} evaluations, population {POP}: hypervolume ratio "
-          "(largest f1 on the front)")
+    print(
+        f"SPEA2 on ZDT2, {BUDGET} evaluations, population {POP}: hypervolume ratio "
+        "(largest f1 on the front)"
+    )
     print("| seed | " + " | ".join(columns) + " |")
     print("|---|" + "---|" * len(columns))
     for s in args.seeds:

@@ -34,8 +34,10 @@ def main() -> None:
             profile.latency(space.keep(genomes))
             times.append(time.perf_counter() - t)
         rate = args.genomes / statistics.median(times)
-        print(f"{name:12s} {space.n_var:3d} genes, {len(space.costs.specs):3d} layers: "
-              f"{rate:12,.0f} genomes/s (median of {args.repeats}; bind once {bind_s:.2f} s)")
+        print(
+            f"{name:12s} {space.n_var:3d} genes, {len(space.costs.specs):3d} layers: "
+            f"{rate:12,.0f} genomes/s (median of {args.repeats}; bind once {bind_s:.2f} s)"
+        )
 
 
 if __name__ == "__main__":

@@ -53,12 +53,16 @@ def main() -> None:
             net(xe)
     eval_ips = args.eval_batches * 256 / (time.perf_counter() - t)
 
-    print(f"VGG-16 (CIFAR variant, 32x32), torch {torch.__version__} CPU, "
-          f"{torch.get_num_threads()} threads")
+    print(
+        f"VGG-16 (CIFAR variant, 32x32), torch {torch.__version__} CPU, "
+        f"{torch.get_num_threads()} threads"
+    )
     print(f"  training  : {train_ips:.0f} images/s (batch {BATCH}, SGD)")
     print(f"  evaluation: {eval_ips:.0f} images/s (batch 256, no gradients)")
-    print(f"  pretraining on CIFAR-10 ({EPOCHS} epochs x {TRAIN_IMAGES:,} images): "
-          f"about {EPOCHS * TRAIN_IMAGES / train_ips / 3600:.1f} hours of training steps")
+    print(
+        f"  pretraining on CIFAR-10 ({EPOCHS} epochs x {TRAIN_IMAGES:,} images): "
+        f"about {EPOCHS * TRAIN_IMAGES / train_ips / 3600:.1f} hours of training steps"
+    )
 
 
 if __name__ == "__main__":

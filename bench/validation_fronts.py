@@ -38,9 +38,18 @@ EXTRA = {"hamp": ["algorithm.ls_every=10"]}  # cheap functions: local search les
 def ratio(algorithm: str, problem: str, seed: int, budget: int, workdir: Path) -> float:
     """Final normalised hypervolume of one run over that of the problem's sampled true front."""
     with initialize_config_module(config_module="hamp_bench.conf", version_base="1.3"):
-        cfg = compose(config_name="config", overrides=[
-            f"algorithm={algorithm}", f"problem={problem}", f"budget={budget}", f"seed={seed}",
-            "progress.mode=off", "cache.enabled=false", *EXTRA.get(algorithm, [])])
+        cfg = compose(
+            config_name="config",
+            overrides=[
+                f"algorithm={algorithm}",
+                f"problem={problem}",
+                f"budget={budget}",
+                f"seed={seed}",
+                "progress.mode=off",
+                "cache.enabled=false",
+                *EXTRA.get(algorithm, []),
+            ],
+        )
     out = run_experiment(cfg, workdir / f"{algorithm}-{problem}-seed{seed}")
     if out.evaluator.used != budget:
         raise RuntimeError(f"{algorithm} on {problem} used {out.evaluator.used} of {budget}")
@@ -52,13 +61,31 @@ def ratio(algorithm: str, problem: str, seed: int, budget: int, workdir: Path) -
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--algorithms", nargs="+", default=MOEAS, choices=MOEAS, metavar="ALG",
-                    help=f"rows, of {', '.join(MOEAS)} (default: all)")
-    ap.add_argument("--problems", nargs="+", default=PROBLEMS, choices=PROBLEMS, metavar="PROBLEM",
-                    help=f"columns, of {', '.join(PROBLEMS)} (default: all)")
-    ap.add_argument("--seed", type=int, default=1, help="seed of every run (default 1, as the test)")
-    ap.add_argument("--budget", type=int, default=None,
-                    help="evaluations of every run (default: the test's, 20,000 ZDT / 10,000 DTLZ2)")
+    ap.add_argument(
+        "--algorithms",
+        nargs="+",
+        default=MOEAS,
+        choices=MOEAS,
+        metavar="ALG",
+        help=f"rows, of {', '.join(MOEAS)} (default: all)",
+    )
+    ap.add_argument(
+        "--problems",
+        nargs="+",
+        default=PROBLEMS,
+        choices=PROBLEMS,
+        metavar="PROBLEM",
+        help=f"columns, of {', '.join(PROBLEMS)} (default: all)",
+    )
+    ap.add_argument(
+        "--seed", type=int, default=1, help="seed of every run (default 1, as the test)"
+    )
+    ap.add_argument(
+        "--budget",
+        type=int,
+        default=None,
+        help="evaluations of every run (default: the test's, 20,000 ZDT / 10,000 DTLZ2)",
+    )
     args = ap.parse_args(argv)
     register_configs()
     budget = {p: args.budget or BUDGET[p] for p in args.problems}
@@ -69,11 +96,17 @@ def main(argv: list[str] | None = None) -> None:
             for problem in args.problems:
                 t = time.perf_counter()
                 table[alg, problem] = ratio(alg, problem, args.seed, budget[problem], Path(tmp))
-                print(f"  {alg} on {problem} ({budget[problem]} evaluations): "
-                      f"{table[alg, problem]:.4f} in {time.perf_counter() - t:.0f} s",
-                      file=sys.stderr, flush=True)
-    print(f"Ratio of final normalised hypervolume to the sampled true front's, seed {args.seed}; "
-          + ", ".join(f"{p} {budget[p]}" for p in args.problems) + " evaluations")
+                print(
+                    f"  {alg} on {problem} ({budget[problem]} evaluations): "
+                    f"{table[alg, problem]:.4f} in {time.perf_counter() - t:.0f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
+    print(
+        f"Ratio of final normalised hypervolume to the sampled true front's, seed {args.seed}; "
+        + ", ".join(f"{p} {budget[p]}" for p in args.problems)
+        + " evaluations"
+    )
     print("| algorithm | " + " | ".join(args.problems) + " |")
     print("|---|" + "---|" * len(args.problems))
     for alg in args.algorithms:

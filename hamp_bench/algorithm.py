@@ -38,9 +38,12 @@ class Algorithm(ABC):
         refuses a population larger than the budget: its first generation could not even be
         evaluated."""
         pop_size = getattr(self, "pop_size", None)
-        self.require(pop_size is None or pop_size <= budget, "pop_size",
-                     f"({pop_size}) is larger than the budget ({budget} evaluations); lower "
-                     "algorithm.pop_size (null sizes it from the budget) or raise the budget")
+        self.require(
+            pop_size is None or pop_size <= budget,
+            "pop_size",
+            f"({pop_size}) is larger than the budget ({budget} evaluations); lower "
+            "algorithm.pop_size (null sizes it from the budget) or raise the budget",
+        )
 
     @staticmethod
     def require(condition: bool, key: str, message: str) -> None:

@@ -47,17 +47,19 @@ class EvaluationCache:
             if isinstance(e, sqlite3.OperationalError) and "malformed" not in str(e):
                 raise ConfigError(
                     f"the evaluation cache at {self.path} cannot be used ({e}); set cache.dir to "
-                    "a writable folder (or HAMP_BENCH_CACHE_DIR), or cache.enabled=false") from e
+                    "a writable folder (or HAMP_BENCH_CACHE_DIR), or cache.enabled=false"
+                ) from e
             raise DataError(
                 f"the evaluation cache at {self.path} is corrupt ({e}); it only saves time, so "
                 f"move it aside (mv {self.path} {self.path}.corrupt) or delete it and run again, "
-                "or run with cache.enabled=false") from e
+                "or run with cache.enabled=false"
+            ) from e
 
     def get_many(self, keys: list[str]) -> dict[str, dict]:
         found: dict[str, dict] = {}
         with self._guard():
             for start in range(0, len(keys), 500):  # sqlite caps the number of bound parameters
-                chunk = keys[start:start + 500]
+                chunk = keys[start : start + 500]
                 marks = ",".join("?" * len(chunk))
                 rows = self._db.execute(
                     f"SELECT key, payload FROM evaluations WHERE key IN ({marks})", chunk

@@ -89,15 +89,19 @@ def schema(cls: type) -> type:
         fields.append((p.name, _field_type(hints.get(p.name, Any)), _field_default(p.default)))
     made = dataclasses.make_dataclass(
         f"{cls.__name__}Schema",
-        [("_target_", str, dataclasses.field(default=dotted_name(cls))), *fields])
+        [("_target_", str, dataclasses.field(default=dotted_name(cls))), *fields],
+    )
     made.__component__ = cls
     return made
 
 
 def defaults(cls: type) -> dict[str, Any]:
     """Each parameter's default (MISSING where it has none)."""
-    return {k: v for k, v in OmegaConf.to_container(OmegaConf.structured(schema(cls))).items()
-            if k != "_target_"}
+    return {
+        k: v
+        for k, v in OmegaConf.to_container(OmegaConf.structured(schema(cls))).items()
+        if k != "_target_"
+    }
 
 
 def _schema_source(dotted: str, preset: Path) -> type:
@@ -105,12 +109,16 @@ def _schema_source(dotted: str, preset: Path) -> type:
     try:
         obj = get_object(dotted)
     except Exception as e:  # hydra raises ImportError or ValueError depending on the cause
-        raise ConfigError(f"{preset} names the schema {dotted!r}, which cannot be imported "
-                          f"({str(e).splitlines()[0]}); name a class or dataclass by its dotted "
-                          "path, e.g. /schema/algorithm/my_package.module.MyAlgorithm@_here_") from e
+        raise ConfigError(
+            f"{preset} names the schema {dotted!r}, which cannot be imported "
+            f"({str(e).splitlines()[0]}); name a class or dataclass by its dotted "
+            "path, e.g. /schema/algorithm/my_package.module.MyAlgorithm@_here_"
+        ) from e
     if not isinstance(obj, type):
-        raise ConfigError(f"{preset} names the schema {dotted!r}, a {type(obj).__name__}; name a "
-                          "class or a dataclass")
+        raise ConfigError(
+            f"{preset} names the schema {dotted!r}, a {type(obj).__name__}; name a "
+            "class or a dataclass"
+        )
     return obj
 
 
@@ -125,7 +133,7 @@ def register_schemas(conf_dir: Path) -> None:
         for entry in entries:
             if not isinstance(entry, str) or not entry.startswith("/schema/"):
                 continue
-            group, _, dotted = entry[len("/schema/"):].split("@")[0].rpartition("/")
+            group, _, dotted = entry[len("/schema/") :].split("@")[0].rpartition("/")
             source = _schema_source(dotted, preset)
             # a dataclass is a schema already (a group's settings, or a component's parameters
             # with their own _target_); a class gets one made from its signature
@@ -163,8 +171,10 @@ def build(section: DictConfig | dict, group: str, **context: Any) -> Any:
         raise ConfigError(f"{group}.{_key_of(e)}: {_message_of(e)} ({target})") from e
     missing = sorted(OmegaConf.missing_keys(merged))
     if missing:
-        raise ConfigError(f"{group}.{missing[0]} has no value and {target} has no default for "
-                          f"it; set {group}.{missing[0]}=...")
+        raise ConfigError(
+            f"{group}.{missing[0]} has no value and {target} has no default for "
+            f"it; set {group}.{missing[0]}=..."
+        )
     kwargs = {k: v for k, v in vars(OmegaConf.to_object(merged)).items() if k != "_target_"}
     try:
         return cls(**kwargs, **context)
@@ -172,19 +182,19 @@ def build(section: DictConfig | dict, group: str, **context: Any) -> Any:
         raise ConfigError(f"{group} config does not match {target}: {e}") from e
 
 
-def _own_parameters(cls: type, params: dict, origin: type | None, group: str,
-                    target: str) -> dict:
+def _own_parameters(cls: type, params: dict, origin: type | None, group: str, target: str) -> dict:
     """Drop values that only came from another class's defaults (the preset's, when the user
     changed `_target_`); refuse keys the class does not take."""
     accepted = set(defaults(cls))
     if origin is not None and origin is not cls:
         inherited = defaults(origin)
-        params = {k: v for k, v in params.items()
-                  if not (k in inherited and v == inherited[k])}
+        params = {k: v for k, v in params.items() if not (k in inherited and v == inherited[k])}
     unknown = sorted(set(params) - accepted)
     if unknown:
-        raise ConfigError(f"{group}.{unknown[0]} is not a parameter of {target} (it takes "
-                          f"{sorted(accepted) or 'none'}); drop it or fix its name")
+        raise ConfigError(
+            f"{group}.{unknown[0]} is not a parameter of {target} (it takes "
+            f"{sorted(accepted) or 'none'}); drop it or fix its name"
+        )
     return params
 
 

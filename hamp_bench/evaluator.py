@@ -2,11 +2,12 @@
 
 Through it an algorithm spends budget (`evaluate`), queries cheap objectives for free
 (`evaluate_cheap`), reads the problem's description (`problem`, read-only: variables, bounds,
-objectives, objective space; an algorithm never calls `problem.evaluate` itself) and records
-what it wants to about itself (`telemetry`). It counts the budget in true evaluations (every genome an algorithm asks to evaluate counts,
-cache hit or not), serves repeated genomes from the shared cache, records every evaluation and
-keeps the running front. Once the budget is spent it raises `BudgetExhausted`, which stops any
-algorithm cleanly; a batch that straddles the budget is cut at the budget and recorded.
+objectives, objective space; an algorithm never calls `problem.evaluate` itself) and records what it
+wants to about itself (`telemetry`). It counts the budget in true evaluations (every genome an
+algorithm asks to evaluate counts, cache hit or not), serves repeated genomes from the shared cache,
+records every evaluation and keeps the running front. Once the budget is spent it raises
+`BudgetExhausted`, which stops any algorithm cleanly; a batch that straddles the budget is cut at
+the budget and recorded.
 """
 
 from __future__ import annotations
@@ -27,9 +28,16 @@ from hamp_bench.telemetry import Telemetry
 
 
 class Evaluator:
-    def __init__(self, problem: Problem, budget: int, *, log: EvaluationLog | None = None,
-                 cache: EvaluationCache | None = None, progress: Progress | None = None,
-                 telemetry: Telemetry | None = None):
+    def __init__(
+        self,
+        problem: Problem,
+        budget: int,
+        *,
+        log: EvaluationLog | None = None,
+        cache: EvaluationCache | None = None,
+        progress: Progress | None = None,
+        telemetry: Telemetry | None = None,
+    ):
         self._problem = problem
         self.budget = int(budget)
         self.telemetry = telemetry if telemetry is not None else Telemetry()
@@ -102,10 +110,14 @@ class Evaluator:
             F[miss] = ev.F
             for name in extras:
                 extras[name][miss] = ev.extras[name]
-            self.cache.put_many({
-                keys[i]: {"F": ev.F[j].tolist(),
-                          "extras": {k: np.asarray(ev.extras[k])[j].item() for k in extras}}
-                for j, i in enumerate(miss)
-            })
+            self.cache.put_many(
+                {
+                    keys[i]: {
+                        "F": ev.F[j].tolist(),
+                        "extras": {k: np.asarray(ev.extras[k])[j].item() for k in extras},
+                    }
+                    for j, i in enumerate(miss)
+                }
+            )
         self.cache_hits += int(cached.sum())
         return Evaluation(F, {k: np.array(v.tolist()) for k, v in extras.items()}), cached, wall

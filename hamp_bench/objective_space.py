@@ -32,20 +32,25 @@ class ObjectiveSpace:
     """`ideal` and `nadir` are in natural units and directions; `ref_point_normalised` is the
     reference point's coordinate (every axis) in the normalised, minimised space."""
 
-    def __init__(self, objectives: Sequence[Objective], ideal, nadir,
-                 ref_point_normalised: float | Sequence[float] = 1.1):
+    def __init__(
+        self,
+        objectives: Sequence[Objective],
+        ideal,
+        nadir,
+        ref_point_normalised: float | Sequence[float] = 1.1,
+    ):
         self.objectives = tuple(objectives)
         self.ideal = np.asarray(ideal, dtype=float)
         self.nadir = np.asarray(nadir, dtype=float)
-        self.ref_point = np.broadcast_to(np.asarray(ref_point_normalised, dtype=float),
-                                         (len(self.objectives),)).copy()
+        self.ref_point = np.broadcast_to(
+            np.asarray(ref_point_normalised, dtype=float), (len(self.objectives),)
+        ).copy()
 
     @classmethod
-    def from_record(cls, problem: dict[str, Any]) -> "ObjectiveSpace":
+    def from_record(cls, problem: dict[str, Any]) -> ObjectiveSpace:
         """The space a run was scored in, from the `problem` section of its run.json."""
         objectives = [Objective(**o) for o in problem["objectives"]]
-        return cls(objectives, problem["ideal"], problem["nadir"],
-                   problem["ref_point_normalised"])
+        return cls(objectives, problem["ideal"], problem["nadir"], problem["ref_point_normalised"])
 
     # -- what the objectives are ----------------------------------------------------------
     @property
@@ -79,8 +84,7 @@ class ObjectiveSpace:
     def hypervolume(self, F_min, ref: np.ndarray | None = None) -> float:
         """Hypervolume of minimisation-form points after normalisation, against `ref` (the
         space's reference point by default); points beyond it count for nothing."""
-        return normalised_hypervolume(self.normalise(F_min),
-                                      self.ref_point if ref is None else ref)
+        return normalised_hypervolume(self.normalise(F_min), self.ref_point if ref is None else ref)
 
     def working_reference(self, F_norm) -> tuple[np.ndarray, bool]:
         """The reference point when some normalised point lies inside its box; otherwise one
@@ -99,9 +103,12 @@ class ObjectiveSpace:
         return F_min[nondominated_mask(F_min)]
 
     def describe(self) -> dict[str, Any]:
-        return {"objectives": [asdict(o) for o in self.objectives],
-                "ideal": self.ideal.tolist(), "nadir": self.nadir.tolist(),
-                "ref_point_normalised": self.ref_point.tolist()}
+        return {
+            "objectives": [asdict(o) for o in self.objectives],
+            "ideal": self.ideal.tolist(),
+            "nadir": self.nadir.tolist(),
+            "ref_point_normalised": self.ref_point.tolist(),
+        }
 
 
 def normalised_hypervolume(F_norm, ref_point) -> float:

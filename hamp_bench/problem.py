@@ -33,10 +33,12 @@ class Evaluation:
 class Problem(ABC):
     """Base class of everything the suite optimises.
 
-    Subclasses set the attributes below in `__init__` and implement `_evaluate`.
-    `ideal` and `nadir` are in natural units; hypervolume is computed on objectives normalised
-    with them (after turning every objective into a minimised one), against `ref_point` in that
-    normalised space.
+    Subclasses set the attributes below in `__init__` (whose signature declares the problem's
+    parameters) and implement `_evaluate` (the objectives of a batch) and `config` (everything
+    that decides an evaluation; hashed into the fingerprint that keys the shared cache).
+    `ideal` and `nadir` are in natural units; `space` turns them into the objective space in
+    which hypervolume is computed (objectives minimised and normalised with them, against
+    `ref_point` in that normalised space).
     """
 
     name: str
@@ -95,8 +97,11 @@ class Problem(ABC):
     def fingerprint(self) -> str:
         cls = type(self)
         return stable_hash(
-            {"class": f"{cls.__module__}.{cls.__qualname__}", "revision": self.revision,
-             "config": self.config()}
+            {
+                "class": f"{cls.__module__}.{cls.__qualname__}",
+                "revision": self.revision,
+                "config": self.config(),
+            }
         )
 
     def to_min(self, F: np.ndarray) -> np.ndarray:
@@ -149,9 +154,11 @@ class Problem(ABC):
         bad = ~np.isfinite(ev.F)
         if bad.any():
             row, col = np.argwhere(bad)[0]
-            raise RuntimeError(f"problem {self.name!r} returned {ev.F[row, col]} for objective "
-                               f"{self.objective_names[col]!r} of genome {X[row].tolist()}; "
-                               "an objective must be a finite number for every genome")
+            raise RuntimeError(
+                f"problem {self.name!r} returned {ev.F[row, col]} for objective "
+                f"{self.objective_names[col]!r} of genome {X[row].tolist()}; "
+                "an objective must be a finite number for every genome"
+            )
         missing = set(self.extra_names) - set(ev.extras)
         if missing:
             raise RuntimeError(f"problem {self.name!r} did not return extras {sorted(missing)}")

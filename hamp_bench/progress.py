@@ -23,7 +23,9 @@ class Progress:
         self._last_log = self.start
         self._bar = None
         if mode == "bar":
-            self._bar = tqdm(total=total, desc=desc, unit="eval", mininterval=0.5, dynamic_ncols=True)
+            self._bar = tqdm(
+                total=total, desc=desc, unit="eval", mininterval=0.5, dynamic_ncols=True
+            )
 
     def update(self, used: int, front_size: int) -> None:
         if self._bar is not None:
@@ -42,6 +44,12 @@ class Progress:
             self._log(used, front_size)
 
     def _log(self, used: int, front_size: int) -> None:
-        log.info("%s: %d/%d evaluations (%.0f%%), front %d, %.1fs elapsed", self.desc, used,
-                 self.total, 100.0 * used / max(self.total, 1), front_size,
-                 time.monotonic() - self.start)
+        log.info(
+            "%s: %d/%d evaluations (%.0f%%), front %d, %.1fs elapsed",
+            self.desc,
+            used,
+            self.total,
+            100.0 * used / max(self.total, 1),
+            front_size,
+            time.monotonic() - self.start,
+        )

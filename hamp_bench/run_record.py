@@ -30,12 +30,25 @@ FRONT = "front.csv"
 RUN_JSON = "run.json"
 #: columns that may differ between two runs of the same config and seed
 TIMING_COLUMNS = ("cached", "wall_s")
-_VERSIONED = ("hamp-bench", "numpy", "pymoo", "Platypus-Opt", "hydra-core", "omegaconf",
-              "pandas", "scipy", "moocore", "scikit-learn", "torch", "onnxruntime")
+_VERSIONED = (
+    "hamp-bench",
+    "numpy",
+    "pymoo",
+    "Platypus-Opt",
+    "hydra-core",
+    "omegaconf",
+    "pandas",
+    "scipy",
+    "moocore",
+    "scikit-learn",
+    "torch",
+    "onnxruntime",
+)
 
 
-def evaluation_columns(var_names: list[str], objective_names: list[str],
-                       extra_names: list[str]) -> list[str]:
+def evaluation_columns(
+    var_names: list[str], objective_names: list[str], extra_names: list[str]
+) -> list[str]:
     return ["eval_id", "batch", *var_names, *objective_names, *TIMING_COLUMNS, *extra_names]
 
 
@@ -63,11 +76,24 @@ class EvaluationLog:
         self._last_flush = -float("inf")
         self.flush()
 
-    def append(self, eval_ids: np.ndarray, batch: int, X: np.ndarray, F: np.ndarray,
-               cached: np.ndarray, wall_s: np.ndarray, extras: list[np.ndarray]) -> None:
+    def append(
+        self,
+        eval_ids: np.ndarray,
+        batch: int,
+        X: np.ndarray,
+        F: np.ndarray,
+        cached: np.ndarray,
+        wall_s: np.ndarray,
+        extras: list[np.ndarray],
+    ) -> None:
         n = len(eval_ids)
-        blocks = [np.c_[eval_ids, np.full(n, batch)], X, F, np.asarray(cached, dtype=bool)[:, None],
-                  np.asarray(wall_s, dtype=float)[:, None]]
+        blocks = [
+            np.c_[eval_ids, np.full(n, batch)],
+            X,
+            F,
+            np.asarray(cached, dtype=bool)[:, None],
+            np.asarray(wall_s, dtype=float)[:, None],
+        ]
         if extras:
             blocks.append(np.column_stack([np.asarray(e) for e in extras]))
         self.lines.extend(map(",".join, zip(*(_render_rows(b) for b in blocks))))
@@ -107,10 +133,18 @@ class RunJson:
 
     def __init__(self, path: Path, content: dict[str, Any]):
         self.path = path
-        self.content = {"record_version": RECORD_VERSION, "status": "running", **content,
-                        "started_at": now_iso(), "versions": package_versions(),
-                        "host": {"node": platform.node(), "platform": platform.platform(),
-                                 "cpus": os.cpu_count()}}
+        self.content = {
+            "record_version": RECORD_VERSION,
+            "status": "running",
+            **content,
+            "started_at": now_iso(),
+            "versions": package_versions(),
+            "host": {
+                "node": platform.node(),
+                "platform": platform.platform(),
+                "cpus": os.cpu_count(),
+            },
+        }
         self.write()
 
     def update(self, **fields: Any) -> None:
@@ -118,7 +152,9 @@ class RunJson:
         self.write()
 
     def write(self) -> None:
-        atomic_write_text(self.path, json.dumps(self.content, indent=2, default=_json_default) + "\n")
+        atomic_write_text(
+            self.path, json.dumps(self.content, indent=2, default=_json_default) + "\n"
+        )
 
 
 def _json_default(obj: Any) -> Any:

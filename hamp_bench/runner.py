@@ -23,9 +23,17 @@ from hamp_bench.errors import BudgetExhausted, ConfigError, RunInterrupted
 from hamp_bench.evaluator import Evaluator
 from hamp_bench.problem import Problem
 from hamp_bench.progress import Progress
+from hamp_bench.run_record import (
+    EVALUATIONS,
+    FRONT,
+    RECORD_VERSION,
+    RUN_JSON,
+    EvaluationLog,
+    RunJson,
+    evaluation_columns,
+    now_iso,
+)
 from hamp_bench.signals import signals_deferred, sigterm_raises
-from hamp_bench.run_record import (EVALUATIONS, FRONT, RECORD_VERSION, RUN_JSON,
-                                   EvaluationLog, RunJson, evaluation_columns, now_iso)
 from hamp_bench.telemetry import ALGORITHM_JSON, Telemetry
 
 
@@ -50,7 +58,8 @@ def check_run_config(cfg: DictConfig) -> None:
             raise ConfigError(
                 f"{group}={chosen.get('name', '?')} has no effect on problem={cfg.problem.name}, "
                 f"which has no {group}; drop the override, or choose a pruning problem such as "
-                "problem=vgg16_digits")
+                "problem=vgg16_digits"
+            )
 
 
 def open_cache(cfg: DictConfig, problem: Problem) -> EvaluationCache | None:
@@ -58,7 +67,9 @@ def open_cache(cfg: DictConfig, problem: Problem) -> EvaluationCache | None:
     return EvaluationCache(cfg.cache.dir) if enabled else None
 
 
-def run_experiment(cfg: DictConfig, run_dir: Path, overrides: list[str] | None = None) -> RunOutcome:
+def run_experiment(
+    cfg: DictConfig, run_dir: Path, overrides: list[str] | None = None
+) -> RunOutcome:
     """Run one (problem, algorithm, seed, budget) cell and write its record into run_dir."""
     check_run_config(cfg)
     algorithm: Algorithm = build(cfg.algorithm, "algorithm")  # cheap: validate it first
@@ -67,26 +78,34 @@ def run_experiment(cfg: DictConfig, run_dir: Path, overrides: list[str] | None =
     cache = open_cache(cfg, problem)
     run_dir.mkdir(parents=True, exist_ok=True)
 
-    run_json = RunJson(run_dir / RUN_JSON, {
-        "problem": problem.describe(),
-        "algorithm": algorithm.name,
-        "seed": int(cfg.seed),
-        "budget": int(cfg.budget),
-        "config": OmegaConf.to_container(cfg, resolve=True, enum_to_str=True),
-        "overrides": list(overrides or []),
-    })
+    run_json = RunJson(
+        run_dir / RUN_JSON,
+        {
+            "problem": problem.describe(),
+            "algorithm": algorithm.name,
+            "seed": int(cfg.seed),
+            "budget": int(cfg.budget),
+            "config": OmegaConf.to_container(cfg, resolve=True, enum_to_str=True),
+            "overrides": list(overrides or []),
+        },
+    )
     var_names = [f"x{i}" for i in range(problem.n_var)]
-    log = EvaluationLog(run_dir / EVALUATIONS,
-                        evaluation_columns(var_names, problem.objective_names,
-                                           list(problem.extra_names)),
-                        flush_every_s=cfg.run_record.flush_every_s)
+    log = EvaluationLog(
+        run_dir / EVALUATIONS,
+        evaluation_columns(var_names, problem.objective_names, list(problem.extra_names)),
+        flush_every_s=cfg.run_record.flush_every_s,
+    )
     mode = cfg.progress.mode
-    progress = Progress(cfg.budget, mode=getattr(mode, "value", mode),
-                        log_every_s=cfg.progress.log_every_s,
-                        desc=f"{algorithm.name} on {problem.name} (seed {cfg.seed})")
+    progress = Progress(
+        cfg.budget,
+        mode=getattr(mode, "value", mode),
+        log_every_s=cfg.progress.log_every_s,
+        desc=f"{algorithm.name} on {problem.name} (seed {cfg.seed})",
+    )
     telemetry = Telemetry(run_dir / ALGORITHM_JSON)
-    evaluator = Evaluator(problem, cfg.budget, log=log, cache=cache, progress=progress,
-                          telemetry=telemetry)
+    evaluator = Evaluator(
+        problem, cfg.budget, log=log, cache=cache, progress=progress, telemetry=telemetry
+    )
 
     status, error, pending = "completed", None, None
     start = time.perf_counter()
@@ -102,16 +121,33 @@ def run_experiment(cfg: DictConfig, run_dir: Path, overrides: list[str] | None =
             error = "".join(traceback.format_exception(e))
         finally:
             with signals_deferred():
-                _finish(run_dir, run_json, log, evaluator, progress, cache, status, error,
-                        time.perf_counter() - start)
+                _finish(
+                    run_dir,
+                    run_json,
+                    log,
+                    evaluator,
+                    progress,
+                    cache,
+                    status,
+                    error,
+                    time.perf_counter() - start,
+                )
     if pending is not None:
         raise pending
     return RunOutcome(run_dir, status, evaluator, algorithm, problem)
 
 
-def _finish(run_dir: Path, run_json: RunJson, log: EvaluationLog, evaluator: Evaluator,
-            progress: Progress, cache: EvaluationCache | None, status: str, error: str | None,
-            wall_s: float) -> None:
+def _finish(
+    run_dir: Path,
+    run_json: RunJson,
+    log: EvaluationLog,
+    evaluator: Evaluator,
+    progress: Progress,
+    cache: EvaluationCache | None,
+    status: str,
+    error: str | None,
+    wall_s: float,
+) -> None:
     """Write the final record; runs even after Ctrl-C so the partial record stays valid."""
     progress.close(evaluator.used, len(evaluator.front))
     log.flush()
@@ -119,11 +155,17 @@ def _finish(run_dir: Path, run_json: RunJson, log: EvaluationLog, evaluator: Eva
     if status == "completed" and len(evaluator.front):
         test = evaluator.problem.test_scores(evaluator.problem.check_genome(evaluator.front.X))
     log.write_subset(run_dir / FRONT, evaluator.front.ids, test)
-    evaluator.telemetry.write({"record_version": RECORD_VERSION,
-                               "algorithm": run_json.content["algorithm"]})
+    evaluator.telemetry.write(
+        {"record_version": RECORD_VERSION, "algorithm": run_json.content["algorithm"]}
+    )
     if cache is not None:
         cache.close()
-    run_json.update(status=status, error=error, budget_used=evaluator.used,
-                    cache_hits=evaluator.cache_hits, front_size=len(evaluator.front),
-                    wall_s=wall_s, finished_at=now_iso())
-
+    run_json.update(
+        status=status,
+        error=error,
+        budget_used=evaluator.used,
+        cache_hits=evaluator.cache_hits,
+        front_size=len(evaluator.front),
+        wall_s=wall_s,
+        finished_at=now_iso(),
+    )

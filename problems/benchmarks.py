@@ -20,10 +20,13 @@ class PymooBenchmark(Problem):
     """`problem=zdt1|zdt2|zdt3|dtlz2`. `n_var` null: pymoo's default (30 for ZDT, n_obj + 9 for
     DTLZ2); `n_obj`: DTLZ only (null: 3)."""
 
-    def __init__(self, name: str, function: str, n_var: int | None = None,
-                 n_obj: int | None = None):
+    def __init__(
+        self, name: str, function: str, n_var: int | None = None, n_obj: int | None = None
+    ):
         if function not in FUNCTIONS:
-            raise ConfigError(f"problem.function={function!r} is unknown; choose one of {FUNCTIONS}")
+            raise ConfigError(
+                f"problem.function={function!r} is unknown; choose one of {FUNCTIONS}"
+            )
         kwargs: dict[str, Any] = {}
         if n_var is not None:
             if n_var < 2:
@@ -57,7 +60,9 @@ class PymooBenchmark(Problem):
     def _compute_front(self) -> np.ndarray:
         if self.function.startswith("dtlz"):
             partitions = {2: 500, 3: 30}.get(self._pymoo.n_obj, 8)
-            dirs = get_reference_directions("das-dennis", self._pymoo.n_obj, n_partitions=partitions)
+            dirs = get_reference_directions(
+                "das-dennis", self._pymoo.n_obj, n_partitions=partitions
+            )
             return np.asarray(self._pymoo.pareto_front(dirs))
         # positional: ZDT3 names the point count differently from ZDT1/2
         return np.asarray(self._pymoo.pareto_front(1000))

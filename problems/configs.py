@@ -51,7 +51,8 @@ class FidelityConfig:
 @dataclass
 class PretrainConfig:
     """The pretraining recipe (hashed into the cached base model's name). epochs, batch_size and
-    lr left null come from the recipe known for the (network, dataset) pair (problems/recipes.py)."""
+    lr left null come from the recipe known for the (network, dataset) pair
+    (problems/recipes.py)."""
 
     epochs: Optional[float] = None
     batch_size: Optional[int] = None

@@ -49,11 +49,15 @@ def trace_layers(net: PrunableNet) -> list[LayerSpec]:
     hooks = []
     for name, m in net.named_modules():
         if isinstance(m, (nn.Conv2d, nn.Linear)):
+
             def hook(mod, inp, out, name=name):
                 order.append(name)
                 x = inp[0]
-                shapes[name] = (x.shape[-1] if x.dim() == 4 else 1,
-                                out.shape[-1] if out.dim() == 4 else 1)
+                shapes[name] = (
+                    x.shape[-1] if x.dim() == 4 else 1,
+                    out.shape[-1] if out.dim() == 4 else 1,
+                )
+
             hooks.append(m.register_forward_hook(hook))
     was_training = net.training
     net.eval()
@@ -82,17 +86,35 @@ def trace_layers(net: PrunableNet) -> list[LayerSpec]:
             dw = m.groups > 1 and m.groups == m.in_channels == m.out_channels
             op, k, s = ("dwconv" if dw else "conv"), m.kernel_size[0], m.stride[0]
             cin, cout = m.in_channels, m.out_channels
-        specs.append(LayerSpec(name, op, k, s, shapes[name][0], shapes[name][1], cin, cout,
-                               in_group.get(name, -1), out_group.get(name, -1),
-                               m.bias is not None))
+        specs.append(
+            LayerSpec(
+                name,
+                op,
+                k,
+                s,
+                shapes[name][0],
+                shapes[name][1],
+                cin,
+                cout,
+                in_group.get(name, -1),
+                out_group.get(name, -1),
+                m.bias is not None,
+            )
+        )
 
     by_name = {s.name: s for s in specs}
     for block, entry in net.residual_blocks:
         e = by_name[entry]
         for i, s in enumerate(specs):
             if s.name.startswith(block + "."):
-                specs[i] = LayerSpec(**{**s.__dict__, "skip_channels": e.cin,
-                                        "skip_group": e.in_group, "skip_hw": e.in_hw})
+                specs[i] = LayerSpec(
+                    **{
+                        **s.__dict__,
+                        "skip_channels": e.cin,
+                        "skip_group": e.in_group,
+                        "skip_hw": e.in_hw,
+                    }
+                )
     return specs
 
 
@@ -105,22 +127,34 @@ class CostModel:
         a = lambda attr: np.array([getattr(s, attr) for s in specs])  # noqa: E731
         self.op = a("op")
         self.kernel, self.in_hw, self.out_hw = a("kernel"), a("in_hw"), a("out_hw")
-        self.cin, self.cout, self.in_group, self.out_group = a("cin"), a("cout"), a("in_group"), a("out_group")
+        self.cin, self.cout, self.in_group, self.out_group = (
+            a("cin"),
+            a("cout"),
+            a("in_group"),
+            a("out_group"),
+        )
         self.bias = a("bias")
-        self.skip_channels, self.skip_group, self.skip_hw = a("skip_channels"), a("skip_group"), a("skip_hw")
+        self.skip_channels, self.skip_group, self.skip_hw = (
+            a("skip_channels"),
+            a("skip_group"),
+            a("skip_hw"),
+        )
         self.depthwise = self.op == "dwconv"
 
     def channels(self, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(cin, cout, skip) channels per genome and layer, each of shape (n, layers)."""
         keep = np.atleast_2d(keep)
         pick = lambda full, group: np.where(group >= 0, keep[:, np.maximum(group, 0)], full)  # noqa: E731
-        return (pick(self.cin, self.in_group), pick(self.cout, self.out_group),
-                pick(self.skip_channels, self.skip_group))
+        return (
+            pick(self.cin, self.in_group),
+            pick(self.cout, self.out_group),
+            pick(self.skip_channels, self.skip_group),
+        )
 
     def layer_macs(self, keep: np.ndarray) -> np.ndarray:
         cin, cout, _ = self.channels(keep)
-        fan_in = np.where(self.depthwise, 1, cin) * self.kernel ** 2
-        return cout * fan_in * self.out_hw ** 2
+        fan_in = np.where(self.depthwise, 1, cin) * self.kernel**2
+        return cout * fan_in * self.out_hw**2
 
     def macs(self, keep: np.ndarray) -> np.ndarray:
         return self.layer_macs(keep).sum(axis=1)
@@ -128,20 +162,20 @@ class CostModel:
     def params(self, keep: np.ndarray) -> np.ndarray:
         """Trainable parameters as PyTorch counts them (weights, biases, BN scale and shift)."""
         cin, cout, _ = self.channels(keep)
-        fan_in = np.where(self.depthwise, 1, cin) * self.kernel ** 2
+        fan_in = np.where(self.depthwise, 1, cin) * self.kernel**2
         bn = np.where(self.op == "linear", 0, 2 * cout)  # every conv here is followed by a BN
         return (cout * fan_in + self.bias * cout + bn).sum(axis=1)
 
     def deployed_values(self, keep: np.ndarray) -> np.ndarray:
         """Stored values after BN folding: weights plus one bias per output channel."""
         cin, cout, _ = self.channels(keep)
-        fan_in = np.where(self.depthwise, 1, cin) * self.kernel ** 2
+        fan_in = np.where(self.depthwise, 1, cin) * self.kernel**2
         return (cout * fan_in + cout).sum(axis=1)
 
     def peak_activation(self, keep: np.ndarray) -> np.ndarray:
         """Largest live activation count at batch 1 (see the module docstring)."""
         cin, cout, skip = self.channels(keep)
-        live = cin * self.in_hw ** 2 + cout * self.out_hw ** 2 + skip * self.skip_hw ** 2
+        live = cin * self.in_hw**2 + cout * self.out_hw**2 + skip * self.skip_hw**2
         return live.max(axis=1)
 
     def memory_mb(self, keep: np.ndarray, bytes_per_value: int = 4) -> np.ndarray:
@@ -159,10 +193,19 @@ def count_macs(net: nn.Module, example: torch.Tensor) -> int:
         if isinstance(m, nn.Linear):
             total += m.in_features * m.out_features
         else:
-            total += out.numel() // out.shape[0] * (m.in_channels // m.groups) * m.kernel_size[0] * m.kernel_size[1]
+            total += (
+                out.numel()
+                // out.shape[0]
+                * (m.in_channels // m.groups)
+                * m.kernel_size[0]
+                * m.kernel_size[1]
+            )
 
-    hooks = [m.register_forward_hook(hook) for m in net.modules()
-             if isinstance(m, (nn.Conv2d, nn.Linear))]
+    hooks = [
+        m.register_forward_hook(hook)
+        for m in net.modules()
+        if isinstance(m, (nn.Conv2d, nn.Linear))
+    ]
     with torch.no_grad():
         net.eval()
         net(example)

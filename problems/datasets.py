@@ -87,10 +87,18 @@ class DataSplits:
         return 1.0 - float(counts.max()) / len(self.val)
 
     def describe(self) -> dict:
-        return {"name": self.name, "synthetic": self.synthetic, "source": self.source,
-                "train": len(self.train), "val": len(self.val), "test": len(self.test),
-                "image_size": self.image_size, "channels": self.channels,
-                "num_classes": self.num_classes, "content_sha256": self.content_sha256}
+        return {
+            "name": self.name,
+            "synthetic": self.synthetic,
+            "source": self.source,
+            "train": len(self.train),
+            "val": len(self.val),
+            "test": len(self.test),
+            "image_size": self.image_size,
+            "channels": self.channels,
+            "num_classes": self.num_classes,
+            "content_sha256": self.content_sha256,
+        }
 
 
 def data_identity(cfg: DatasetConfig | dict) -> dict:
@@ -119,8 +127,12 @@ def load_dataset(cfg: DatasetConfig | dict) -> DataSplits:
         raise ConfigError(f"dataset.val_fraction must be in (0, 1), got {cfg.val_fraction}")
     if cfg.image_size < 4:
         raise ConfigError(f"dataset.image_size must be at least 4, got {cfg.image_size}")
-    readers = {"cifar10": _read_cifar10, "fashion_mnist": _read_fashion_mnist,
-               "digits": _read_digits, "synthetic": _read_synthetic}
+    readers = {
+        "cifar10": _read_cifar10,
+        "fashion_mnist": _read_fashion_mnist,
+        "digits": _read_digits,
+        "synthetic": _read_synthetic,
+    }
     if cfg.name not in readers:
         raise ConfigError(f"dataset.name={cfg.name!r} is unknown; choose one of {sorted(readers)}")
     (x_train, y_train), (x_test, y_test), source = readers[cfg.name](cfg)
@@ -137,8 +149,11 @@ def load_dataset(cfg: DatasetConfig | dict) -> DataSplits:
         train=prepare(x_train[train_idx], y_train[train_idx]),
         val=prepare(x_train[val_idx], y_train[val_idx]),
         test=prepare(x_test, y_test),
-        num_classes=num_classes, channels=x_train.shape[1], image_size=cfg.image_size,
-        synthetic=cfg.name == "synthetic", source=source,
+        num_classes=num_classes,
+        channels=x_train.shape[1],
+        image_size=cfg.image_size,
+        synthetic=cfg.name == "synthetic",
+        source=source,
     )
 
 
@@ -154,12 +169,19 @@ class _Preparer:
     def _resize(self, x: torch.Tensor) -> torch.Tensor:
         if x.shape[-1] == self.size:
             return x
-        return F.interpolate(x, size=(self.size, self.size), mode="bilinear",
-                             align_corners=False, antialias=x.shape[-1] > self.size)
+        return F.interpolate(
+            x,
+            size=(self.size, self.size),
+            mode="bilinear",
+            align_corners=False,
+            antialias=x.shape[-1] > self.size,
+        )
 
     def __call__(self, x: np.ndarray, y: np.ndarray) -> Split:
         x = self._resize(torch.as_tensor(x, dtype=torch.float32))
-        return Split(((x - self.mean) / self.std).contiguous(), torch.as_tensor(y, dtype=torch.long))
+        return Split(
+            ((x - self.mean) / self.std).contiguous(), torch.as_tensor(y, dtype=torch.long)
+        )
 
 
 def _data_dir(cfg: DatasetConfig) -> Path:
@@ -177,22 +199,38 @@ def _read_cifar10(cfg: DatasetConfig):
         if not archive.exists():
             if not cfg.download:
                 raise DataError(_missing_cifar(root, "dataset.download=false"))
-            fetch(CIFAR10_URL, archive, CIFAR10_MD5, what="CIFAR-10",
-                  hint=_missing_cifar(root, "the download failed"))
+            fetch(
+                CIFAR10_URL,
+                archive,
+                CIFAR10_MD5,
+                what="CIFAR-10",
+                hint=_missing_cifar(root, "the download failed"),
+            )
         try:
             tar = tarfile.open(archive, "r:gz")
         except (tarfile.TarError, OSError, EOFError) as e:
-            raise DataError(f"{archive} is not a readable tar.gz archive ({e}); delete it and "
-                            "run again to download it, or replace it with the original") from e
+            raise DataError(
+                f"{archive} is not a readable tar.gz archive ({e}); delete it and "
+                "run again to download it, or replace it with the original"
+            ) from e
         members = {Path(m.name).name: m for m in tar.getmembers() if m.isfile()}
         read = lambda name: tar.extractfile(members[name]).read()  # noqa: E731
         source = str(archive)
     try:
         train = [_cifar_batch(read(name)) for name in CIFAR10_TRAIN]
         test = _cifar_batch(read("test_batch"))
-    except (KeyError, FileNotFoundError, pickle.UnpicklingError, EOFError, ValueError, OSError) as e:
-        raise DataError(f"CIFAR-10 at {source} is incomplete or corrupt ({e!r}); delete it and "
-                        f"put the original {CIFAR10_ARCHIVE} (md5 {CIFAR10_MD5}) there") from e
+    except (
+        KeyError,
+        FileNotFoundError,
+        pickle.UnpicklingError,
+        EOFError,
+        ValueError,
+        OSError,
+    ) as e:
+        raise DataError(
+            f"CIFAR-10 at {source} is incomplete or corrupt ({e!r}); delete it and "
+            f"put the original {CIFAR10_ARCHIVE} (md5 {CIFAR10_MD5}) there"
+        ) from e
     x_train = np.concatenate([b[0] for b in train])
     y_train = np.concatenate([b[1] for b in train])
     return (x_train, y_train), test, source
@@ -208,9 +246,11 @@ def _cifar_batch(raw: bytes) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _missing_cifar(root: Path, why: str) -> str:
-    return (f"CIFAR-10 is not in {root} and {why}: put {CIFAR10_ARCHIVE} (from {CIFAR10_URL}, "
-            f"md5 {CIFAR10_MD5}) or its extracted {CIFAR10_FOLDER}/ folder there, or point "
-            "dataset.data_dir (or HAMP_BENCH_DATA_DIR) at the folder that holds it")
+    return (
+        f"CIFAR-10 is not in {root} and {why}: put {CIFAR10_ARCHIVE} (from {CIFAR10_URL}, "
+        f"md5 {CIFAR10_MD5}) or its extracted {CIFAR10_FOLDER}/ folder there, or point "
+        "dataset.data_dir (or HAMP_BENCH_DATA_DIR) at the folder that holds it"
+    )
 
 
 # -- Fashion-MNIST -----------------------------------------------------------------------------
@@ -219,10 +259,12 @@ def _read_fashion_mnist(cfg: DatasetConfig):
     candidates = [own, DEBIAN_FASHION_MNIST]
     folder = next((d for d in candidates if all((d / f).exists() for f in FASHION_FILES)), None)
     if folder is None:
-        why = ("dataset.download=false" if not cfg.download else "the download failed")
-        hint = (f"Fashion-MNIST is not in {own} nor {DEBIAN_FASHION_MNIST} and {why}: "
-                "`apt-get install dataset-fashion-mnist` (Debian), or put the four IDX .gz files "
-                f"({', '.join(FASHION_FILES)}) from {FASHION_URL} into {own}")
+        why = "dataset.download=false" if not cfg.download else "the download failed"
+        hint = (
+            f"Fashion-MNIST is not in {own} nor {DEBIAN_FASHION_MNIST} and {why}: "
+            "`apt-get install dataset-fashion-mnist` (Debian), or put the four IDX .gz files "
+            f"({', '.join(FASHION_FILES)}) from {FASHION_URL} into {own}"
+        )
         if not cfg.download:
             raise DataError(hint)
         for name, md5 in FASHION_FILES.items():
@@ -234,11 +276,16 @@ def _read_fashion_mnist(cfg: DatasetConfig):
     x_test = _read_idx(folder / "t10k-images-idx3-ubyte.gz", 3)
     y_test = _read_idx(folder / "t10k-labels-idx1-ubyte.gz", 1)
     if len(x_train) != len(y_train) or len(x_test) != len(y_test):
-        raise DataError(f"Fashion-MNIST in {folder}: image and label counts differ; "
-                        "replace the files with the originals")
+        raise DataError(
+            f"Fashion-MNIST in {folder}: image and label counts differ; "
+            "replace the files with the originals"
+        )
     to_float = lambda x: x[:, None].astype(np.float32) / 255.0  # noqa: E731
-    return ((to_float(x_train), y_train.astype(np.int64)),
-            (to_float(x_test), y_test.astype(np.int64)), str(folder))
+    return (
+        (to_float(x_train), y_train.astype(np.int64)),
+        (to_float(x_test), y_test.astype(np.int64)),
+        str(folder),
+    )
 
 
 def _read_idx(path: Path, ndim: int) -> np.ndarray:
@@ -248,14 +295,16 @@ def _read_idx(path: Path, ndim: int) -> np.ndarray:
         magic = int.from_bytes(raw[:4], "big")
         if magic != 0x800 + ndim:
             raise ValueError(f"magic number {magic:#x}, expected {0x800 + ndim:#x}")
-        dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
+        dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
         data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
         if data.size != int(np.prod(dims)):
             raise ValueError(f"{data.size} values for dimensions {dims}")
         return data.reshape(dims)
     except (OSError, EOFError, ValueError, gzip.BadGzipFile) as e:
-        raise DataError(f"{path} is not a valid gzip IDX file ({e}); delete it and run again "
-                        "to download it, or replace it with the original") from e
+        raise DataError(
+            f"{path} is not a valid gzip IDX file ({e}); delete it and run again "
+            "to download it, or replace it with the original"
+        ) from e
 
 
 # -- digits and synthetic ----------------------------------------------------------------------
@@ -268,8 +317,9 @@ def _read_digits(cfg: DatasetConfig):
     # a fixed, stratified 80/20 split into training and test (the validation split comes from
     # the training part with dataset.split_seed)
     rng = np.random.default_rng(12345)
-    test = np.concatenate([rng.permutation(np.flatnonzero(y == c))[: round(0.2 * (y == c).sum())]
-                           for c in range(10)])
+    test = np.concatenate(
+        [rng.permutation(np.flatnonzero(y == c))[: round(0.2 * (y == c).sum())] for c in range(10)]
+    )
     train = np.setdiff1d(np.arange(len(y)), test)
     return (x[train], y[train]), (x[test], y[test]), "sklearn.datasets.load_digits"
 

@@ -32,8 +32,13 @@ def fetch(url: str, dest: Path, md5: str, *, what: str, hint: str, timeout: floa
         with atomic_path(dest) as tmp:  # placed only if the block (md5 check included) succeeds
             with urllib.request.urlopen(url, timeout=timeout) as response, open(tmp, "wb") as out:
                 total = int(response.headers.get("Content-Length") or 0) or None
-                with tqdm(total=total, unit="B", unit_scale=True, desc=f"{what}: {dest.name}",
-                          disable=None) as bar:
+                with tqdm(
+                    total=total,
+                    unit="B",
+                    unit_scale=True,
+                    desc=f"{what}: {dest.name}",
+                    disable=None,
+                ) as bar:
                     for chunk in iter(lambda: response.read(1 << 20), b""):
                         out.write(chunk)
                         bar.update(len(chunk))

@@ -24,7 +24,9 @@ from hamp_bench.problems.networks.base import ChannelGroup, PrunableNet
 CRITERIA = ("l1", "l2", "bn_scale", "random")
 
 
-def keep_counts(genomes: np.ndarray, sizes: np.ndarray, levels: int, round_to: int = 1) -> np.ndarray:
+def keep_counts(
+    genomes: np.ndarray, sizes: np.ndarray, levels: int, round_to: int = 1
+) -> np.ndarray:
     """Channels kept per group for each genome: (n, groups) integers, vectorised."""
     genomes = np.atleast_2d(genomes)
     keep = np.maximum(1, np.rint(genomes / levels * sizes).astype(np.int64))
@@ -117,8 +119,16 @@ def _slice_layer(layer: nn.Module, out_idx, in_idx) -> nn.Module:
             if in_idx is not None:
                 w = w[:, in_idx]
             groups, cin = 1, w.shape[1]
-        new = nn.Conv2d(cin, w.shape[0], layer.kernel_size, layer.stride, layer.padding,
-                        layer.dilation, groups, bias=bias is not None)
+        new = nn.Conv2d(
+            cin,
+            w.shape[0],
+            layer.kernel_size,
+            layer.stride,
+            layer.padding,
+            layer.dilation,
+            groups,
+            bias=bias is not None,
+        )
     with torch.no_grad():
         new.weight.copy_(w)
         if bias is not None:

@@ -32,8 +32,14 @@ from hamp_bench.problems.networks import build_network
 from hamp_bench.problems.pruning import channel_ranking, channel_scores
 from hamp_bench.problems.recipes import resolve_recipe
 from hamp_bench.problems.search_space import PruningSpace
-from hamp_bench.problems.training import (SGDRecipe, error_rate, evaluation_platform,
-                                          recalibrate_bn, sgd_train, torch_threads)
+from hamp_bench.problems.training import (
+    SGDRecipe,
+    error_rate,
+    evaluation_platform,
+    recalibrate_bn,
+    sgd_train,
+    torch_threads,
+)
 
 OBJECTIVES = ("error", "latency", "memory")
 
@@ -67,8 +73,10 @@ class PruningProblem(Problem):
         self.fidelity = cfg.fidelity
         self.device = cfg.device
         if cfg.threads is not None and cfg.threads < 1:
-            raise ConfigError(f"problem.threads must be at least 1 (or null for torch's default "
-                              f"here, {torch.get_num_threads()}), got {cfg.threads}")
+            raise ConfigError(
+                f"problem.threads must be at least 1 (or null for torch's default "
+                f"here, {torch.get_num_threads()}), got {cfg.threads}"
+            )
         self.threads = int(cfg.threads or torch.get_num_threads())
         self._check(cfg.objectives)
         self.objective_keys = list(cfg.objectives)
@@ -77,17 +85,34 @@ class PruningProblem(Problem):
         self.data = load_dataset(self.dataset_cfg)
         network = self.network_cfg["name"], self.network_cfg["width"]
         make_net = lambda: build_network(  # noqa: E731
-            network[0], self.data.channels, self.data.num_classes, self.data.image_size, network[1])
+            network[0], self.data.channels, self.data.num_classes, self.data.image_size, network[1]
+        )
         make_net()  # fail on a bad network config before any training
-        self.pretrain, recipe_source = resolve_recipe(cfg.pretrain, network[0],
-                                                      self.dataset_cfg["name"])
+        self.pretrain, recipe_source = resolve_recipe(
+            cfg.pretrain, network[0], self.dataset_cfg["name"]
+        )
         self.base, self.base_meta = obtain_base_model(
-            make_net, self.network_cfg, self.data, self.dataset_cfg, self.pretrain,
-            Path(cfg.model_dir), device=cfg.device, progress=progress, recipe_source=recipe_source)
+            make_net,
+            self.network_cfg,
+            self.data,
+            self.dataset_cfg,
+            self.pretrain,
+            Path(cfg.model_dir),
+            device=cfg.device,
+            progress=progress,
+            recipe_source=recipe_source,
+        )
         self.scores = channel_scores(self.base, cfg.criterion, cfg.criterion_seed)
         self.rankings = channel_ranking(self.scores)
-        self.search_space = PruningSpace.of(*network, self.data.channels, self.data.image_size,
-                                     self.data.num_classes, cfg.levels, cfg.round_to, net=self.base)
+        self.search_space = PruningSpace.of(
+            *network,
+            self.data.channels,
+            self.data.image_size,
+            self.data.num_classes,
+            cfg.levels,
+            cfg.round_to,
+            net=self.base,
+        )
         self.profile.bind(self.search_space)
         self.extra_names = PruningProblem.extra_names + self.profile.extra_names
 
@@ -106,10 +131,15 @@ class PruningProblem(Problem):
         if "latency" in self.objective_keys:
             col = self.objective_keys.index("latency")
             bounds["latency"] = self.profile.latency_bounds(smallest[col], full[col], self.base)
-        self.ideal = np.array([bounds[k][0] if k in bounds else smallest[i]
-                               for i, k in enumerate(self.objective_keys)])
-        self.nadir = np.array([bounds[k][1] if k in bounds else full[i]
-                               for i, k in enumerate(self.objective_keys)])
+        self.ideal = np.array(
+            [
+                bounds[k][0] if k in bounds else smallest[i]
+                for i, k in enumerate(self.objective_keys)
+            ]
+        )
+        self.nadir = np.array(
+            [bounds[k][1] if k in bounds else full[i] for i, k in enumerate(self.objective_keys)]
+        )
 
     @property
     def costs(self):
@@ -121,20 +151,28 @@ class PruningProblem(Problem):
         return self.search_space.sizes
 
     def _check(self, objectives: list[str]) -> None:
-        if not 2 <= len(objectives) <= 3 or len(set(objectives)) != len(objectives) \
-                or not set(objectives) <= set(OBJECTIVES):
-            raise ConfigError(f"problem.objectives must be 2 or 3 distinct names from {OBJECTIVES}, "
-                              f"got {list(objectives)}")
+        if (
+            not 2 <= len(objectives) <= 3
+            or len(set(objectives)) != len(objectives)
+            or not set(objectives) <= set(OBJECTIVES)
+        ):
+            raise ConfigError(
+                f"problem.objectives must be 2 or 3 distinct names from {OBJECTIVES}, "
+                f"got {list(objectives)}"
+            )
         if self.levels < 2:
             raise ConfigError(f"problem.levels must be at least 2, got {self.levels}")
         if self.round_to < 1:
             raise ConfigError(f"problem.round_to must be at least 1, got {self.round_to}")
         f = self.fidelity
         if f.finetune_steps < 0 or f.bn_batches < 0 or (f.val_size or 1) < 1:
-            raise ConfigError("problem.fidelity: finetune_steps >= 0, bn_batches >= 0 and "
-                              f"val_size >= 1 (or null) are required, got {asdict(f)}")
-        SGDRecipe(self.fidelity.finetune_steps, self.fidelity.finetune_batch,
-                  self.fidelity.finetune_lr).check("problem.fidelity")
+            raise ConfigError(
+                "problem.fidelity: finetune_steps >= 0, bn_batches >= 0 and "
+                f"val_size >= 1 (or null) are required, got {asdict(f)}"
+            )
+        SGDRecipe(
+            self.fidelity.finetune_steps, self.fidelity.finetune_batch, self.fidelity.finetune_lr
+        ).check("problem.fidelity")
 
     # -- Problem interface -----------------------------------------------------------------
     def config(self) -> dict[str, Any]:
@@ -144,13 +182,22 @@ class PruningProblem(Problem):
         the platform that computes it (torch version, device, CPU kernels, threads).
         Outside it: numpy/scipy/scikit-learn versions (they do not touch evaluation numerics)
         and this package's own code, whose changes bump `revision`."""
-        return {"network": self.network_cfg, "base_model": self.base_meta["weights_sha256"],
-                "dataset": {**data_identity(self.dataset_cfg),
-                            "content_sha256": self.data.content_sha256},
-                "platform": evaluation_platform(self.device, self.threads),
-                "hardware": self.profile.identity(), "objectives": self.objective_keys,
-                "levels": self.levels, "round_to": self.round_to, "criterion": self.criterion,
-                "criterion_seed": self.criterion_seed, "fidelity": asdict(self.fidelity)}
+        return {
+            "network": self.network_cfg,
+            "base_model": self.base_meta["weights_sha256"],
+            "dataset": {
+                **data_identity(self.dataset_cfg),
+                "content_sha256": self.data.content_sha256,
+            },
+            "platform": evaluation_platform(self.device, self.threads),
+            "hardware": self.profile.identity(),
+            "objectives": self.objective_keys,
+            "levels": self.levels,
+            "round_to": self.round_to,
+            "criterion": self.criterion,
+            "criterion_seed": self.criterion_seed,
+            "fidelity": asdict(self.fidelity),
+        }
 
     def keep(self, X: np.ndarray) -> np.ndarray:
         return self.search_space.keep(X)
@@ -166,19 +213,25 @@ class PruningProblem(Problem):
         f = self.fidelity
         if f.finetune_steps:
             seed = int(genome_key("finetune", np.asarray(genome, dtype=np.int64))[:8], 16)
-            sgd_train(net, self.data.train,
-                      SGDRecipe(f.finetune_steps, f.finetune_batch, f.finetune_lr, seed=seed),
-                      device=self.device)
+            sgd_train(
+                net,
+                self.data.train,
+                SGDRecipe(f.finetune_steps, f.finetune_batch, f.finetune_lr, seed=seed),
+                device=self.device,
+            )
         recalibrate_bn(net, self.data.train, f.bn_batches, device=self.device)
         return net.to("cpu").eval()
 
     def _cheap(self, X: np.ndarray) -> np.ndarray:
         """Latency and memory columns, in objective order (only those configured)."""
         keep = self.keep(X)
-        values = {"latency": self.profile.latency(keep),  # NaN where it is measured
-                  "memory": self.costs.memory_mb(keep, self.profile.bytes_per_value)}
-        cols = [values[k] if k != "error" else np.full(len(keep), np.nan)
-                for k in self.objective_keys]
+        values = {
+            "latency": self.profile.latency(keep),  # NaN where it is measured
+            "memory": self.costs.memory_mb(keep, self.profile.bytes_per_value),
+        }
+        cols = [
+            values[k] if k != "error" else np.full(len(keep), np.nan) for k in self.objective_keys
+        ]
         return np.column_stack(cols)
 
     def _evaluate_cheap(self, X: np.ndarray) -> np.ndarray:
@@ -190,25 +243,43 @@ class PruningProblem(Problem):
             col = self.objective_keys.index("error")
             with torch_threads(self.threads):
                 for i, genome in enumerate(X):
-                    F[i, col] = error_rate(self.pruned_network(genome), self.data.val,
-                                           limit=self.fidelity.val_size, device=self.device)
+                    F[i, col] = error_rate(
+                        self.pruned_network(genome),
+                        self.data.val,
+                        limit=self.fidelity.val_size,
+                        device=self.device,
+                    )
         keep = self.keep(X)
         # the profile times the pruned networks where it measures them (built only then)
         latency, measured = self.profile.measure(
-            keep, (self.search_space.pruned(k, self.rankings) for k in keep))
+            keep, (self.search_space.pruned(k, self.rankings) for k in keep)
+        )
         if "latency" in self.objective_keys:
             F[:, self.objective_keys.index("latency")] = latency
-        return Evaluation(F, {"params": self.costs.params(keep), "macs": self.costs.macs(keep),
-                              **measured})
+        return Evaluation(
+            F, {"params": self.costs.params(keep), "macs": self.costs.macs(keep), **measured}
+        )
 
     def test_scores(self, X: np.ndarray) -> dict[str, np.ndarray]:
         with torch_threads(self.threads):
-            return {"test_error": np.array([error_rate(self.pruned_network(g), self.data.test,
-                                                       device=self.device) for g in X])}
+            return {
+                "test_error": np.array(
+                    [
+                        error_rate(self.pruned_network(g), self.data.test, device=self.device)
+                        for g in X
+                    ]
+                )
+            }
 
     def describe(self) -> dict[str, Any]:
         groups = [{"name": g.name, "channels": g.size} for g in self.base.channel_groups]
-        return {**super().describe(), **self.profile.run_info(), "data": self.data.describe(),
-                "platform": evaluation_platform(self.device, self.threads),
-                "hardware": self.profile.describe(), "fidelity": asdict(self.fidelity),
-                "genes": groups, "base_model": self.base_meta}
+        return {
+            **super().describe(),
+            **self.profile.run_info(),
+            "data": self.data.describe(),
+            "platform": evaluation_platform(self.device, self.threads),
+            "hardware": self.profile.describe(),
+            "fidelity": asdict(self.fidelity),
+            "genes": groups,
+            "base_model": self.base_meta,
+        }

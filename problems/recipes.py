@@ -28,8 +28,9 @@ _CIFAR = Recipe(30, 128, 0.05, "unmeasured: a standard CIFAR-10 schedule, not ru
 
 RECIPES: dict[tuple[str, str], Recipe] = {
     ("vgg16", "digits"): Recipe(4, 64, 0.01, "measured: 0.35% validation error, ~75 s on 2 cores"),
-    ("resnet20", "digits"): Recipe(30, 128, 0.05,
-                                   "measured: 1.4% validation error, ~93 s on 2 cores"),
+    ("resnet20", "digits"): Recipe(
+        30, 128, 0.05, "measured: 1.4% validation error, ~93 s on 2 cores"
+    ),
     ("tiny", "synthetic"): Recipe(3, 32, 0.05, "measured: the tests' tiny network"),
     ("vgg16", "cifar10"): _CIFAR,
     ("resnet20", "cifar10"): _CIFAR,
@@ -54,6 +55,7 @@ def resolve_recipe(cfg: PretrainConfig, network: str, dataset: str) -> tuple[Pre
             f"no pretraining recipe is known for network={network} on dataset={dataset} "
             f"(known pairs: {pairs}); set problem.pretrain.{', problem.pretrain.'.join(unset)} "
             "(e.g. problem.pretrain.epochs=10 problem.pretrain.batch_size=64 "
-            "problem.pretrain.lr=0.01), or problem.pretrain.checkpoint=<weights trained elsewhere>")
+            "problem.pretrain.lr=0.01), or problem.pretrain.checkpoint=<weights trained elsewhere>"
+        )
     filled = replace(cfg, **{k: getattr(known, k) for k in unset})
     return filled, f"table ({network}, {dataset}): {known.evidence}"

@@ -33,21 +33,44 @@ class PruningSpace:
     freshly initialised network of `shape` is built (enough for costs, tables and timing).
     """
 
-    def __init__(self, shape: NetworkShape, levels: int = 16, round_to: int = 1,
-                 net: PrunableNet | None = None):
+    def __init__(
+        self,
+        shape: NetworkShape,
+        levels: int = 16,
+        round_to: int = 1,
+        net: PrunableNet | None = None,
+    ):
         self.shape, self.levels, self.round_to = shape, levels, round_to
-        self.net = net if net is not None else build_network(
-            shape.name, shape.in_channels, shape.num_classes, shape.image_size, shape.width)
+        self.net = (
+            net
+            if net is not None
+            else build_network(
+                shape.name, shape.in_channels, shape.num_classes, shape.image_size, shape.width
+            )
+        )
         self.costs = CostModel(trace_layers(self.net), len(self.net.channel_groups))
         self.sizes = group_sizes(self.net.channel_groups)
         self.choices = group_choices(self.sizes, levels, round_to)
 
     @classmethod
-    def of(cls, network: str, width: float, in_channels: int, image_size: int, num_classes: int,
-           levels: int = 16, round_to: int = 1, net: PrunableNet | None = None) -> PruningSpace:
+    def of(
+        cls,
+        network: str,
+        width: float,
+        in_channels: int,
+        image_size: int,
+        num_classes: int,
+        levels: int = 16,
+        round_to: int = 1,
+        net: PrunableNet | None = None,
+    ) -> PruningSpace:
         """The space of network `network` (at channel multiplier `width`) on data of this shape."""
-        return cls(NetworkShape(network, float(width), in_channels, image_size, num_classes),
-                   levels, round_to, net)
+        return cls(
+            NetworkShape(network, float(width), in_channels, image_size, num_classes),
+            levels,
+            round_to,
+            net,
+        )
 
     @property
     def n_var(self) -> int:

@@ -41,8 +41,11 @@ def evaluation_platform(device: str, threads: int) -> dict:
     info = {"torch": torch.__version__, "device": device, "threads": int(threads)}
     if device.startswith("cuda"):
         index = torch.device(device).index or 0
-        info.update(gpu=torch.cuda.get_device_name(index), cuda=torch.version.cuda,
-                    cudnn=torch.backends.cudnn.version())
+        info.update(
+            gpu=torch.cuda.get_device_name(index),
+            cuda=torch.version.cuda,
+            cudnn=torch.backends.cudnn.version(),
+        )
     else:
         info["cpu_capability"] = torch.backends.cpu.get_cpu_capability()
     return info
@@ -66,10 +69,14 @@ class SGDRecipe:
 
     def check(self, prefix: str) -> None:
         if self.batch_size < 1 or self.lr <= 0 or self.steps < 0:
-            raise ConfigError(f"{prefix}: batch_size >= 1, lr > 0 and steps >= 0 are required, "
-                              f"got batch_size={self.batch_size}, lr={self.lr}, steps={self.steps}")
+            raise ConfigError(
+                f"{prefix}: batch_size >= 1, lr > 0 and steps >= 0 are required, "
+                f"got batch_size={self.batch_size}, lr={self.lr}, steps={self.steps}"
+            )
         if self.schedule not in ("cosine", "constant"):
-            raise ConfigError(f"{prefix}.schedule must be cosine or constant, got {self.schedule!r}")
+            raise ConfigError(
+                f"{prefix}.schedule must be cosine or constant, got {self.schedule!r}"
+            )
 
 
 def augment(x: torch.Tensor, aug: Augment, gen: torch.Generator) -> torch.Tensor:
@@ -81,28 +88,44 @@ def augment(x: torch.Tensor, aug: Augment, gen: torch.Generator) -> torch.Tensor
         padded = F.pad(x, (p, p, p, p))
         dx = torch.randint(0, 2 * p + 1, (len(x),), generator=gen).tolist()
         dy = torch.randint(0, 2 * p + 1, (len(x),), generator=gen).tolist()
-        x = torch.stack([padded[i, :, b:b + size, a:a + size] for i, (a, b) in enumerate(zip(dx, dy))])
+        x = torch.stack(
+            [padded[i, :, b : b + size, a : a + size] for i, (a, b) in enumerate(zip(dx, dy))]
+        )
     return x
 
 
-def sgd_train(model: nn.Module, data: Split, recipe: SGDRecipe, aug: Augment | None = None,
-              device: str = "cpu", desc: str | None = None) -> None:
+def sgd_train(
+    model: nn.Module,
+    data: Split,
+    recipe: SGDRecipe,
+    aug: Augment | None = None,
+    device: str = "cpu",
+    desc: str | None = None,
+) -> None:
     """`recipe.steps` SGD steps over reshuffled epochs of `data` (model trained in place)."""
     if recipe.steps == 0:
         return
     gen = torch.Generator().manual_seed(recipe.seed)
     model.to(device).train()
-    opt = torch.optim.SGD(model.parameters(), lr=recipe.lr, momentum=recipe.momentum,
-                          weight_decay=recipe.weight_decay, nesterov=recipe.momentum > 0)
-    lr_at = (lambda s: recipe.lr * 0.5 * (1 + math.cos(math.pi * s / recipe.steps))) \
-        if recipe.schedule == "cosine" else (lambda s: recipe.lr)
+    opt = torch.optim.SGD(
+        model.parameters(),
+        lr=recipe.lr,
+        momentum=recipe.momentum,
+        weight_decay=recipe.weight_decay,
+        nesterov=recipe.momentum > 0,
+    )
+    lr_at = (
+        (lambda s: recipe.lr * 0.5 * (1 + math.cos(math.pi * s / recipe.steps)))
+        if recipe.schedule == "cosine"
+        else (lambda s: recipe.lr)
+    )
     order = torch.empty(0, dtype=torch.long)
     bar = tqdm(total=recipe.steps, desc=desc, unit="step", disable=desc is None or None)
     log_every = max(1, recipe.steps // 10) if desc is not None and bar.disable else 0
     for step in range(recipe.steps):
         if len(order) < recipe.batch_size:
             order = torch.cat([order, torch.randperm(len(data), generator=gen)])
-        idx, order = order[: recipe.batch_size], order[recipe.batch_size:]
+        idx, order = order[: recipe.batch_size], order[recipe.batch_size :]
         x = data.x[idx]
         if aug is not None:
             x = augment(x, aug, gen)
@@ -122,8 +145,9 @@ def sgd_train(model: nn.Module, data: Split, recipe: SGDRecipe, aug: Augment | N
 
 
 @torch.no_grad()
-def recalibrate_bn(model: nn.Module, data: Split, batches: int, batch_size: int = 64,
-                   device: str = "cpu") -> None:
+def recalibrate_bn(
+    model: nn.Module, data: Split, batches: int, batch_size: int = 64, device: str = "cpu"
+) -> None:
     """Adaptive BN (Li et al., EagleEye, ECCV 2020): recompute every BN layer's running mean and
     variance from `batches` training batches (the first images of the split, so deterministic).
     After pruning, the statistics of the unpruned network no longer fit; without this, even a
@@ -136,7 +160,7 @@ def recalibrate_bn(model: nn.Module, data: Split, batches: int, batch_size: int 
         bn.momentum = None  # cumulative average over the batches below
     model.to(device).train()
     for b in range(batches):
-        x = data.x[b * batch_size:(b + 1) * batch_size]
+        x = data.x[b * batch_size : (b + 1) * batch_size]
         if len(x) == 0:
             break
         model(x.to(device))
@@ -146,8 +170,13 @@ def recalibrate_bn(model: nn.Module, data: Split, batches: int, batch_size: int 
 
 
 @torch.no_grad()
-def error_rate(model: nn.Module, data: Split, limit: int | None = None, batch_size: int = 256,
-               device: str = "cpu") -> float:
+def error_rate(
+    model: nn.Module,
+    data: Split,
+    limit: int | None = None,
+    batch_size: int = 256,
+    device: str = "cpu",
+) -> float:
     """Top-1 error on the first `limit` samples of `data` (all when None)."""
     model.to(device).eval()
     n = len(data) if limit is None else min(limit, len(data))

@@ -77,9 +77,16 @@ def median_fronts(runs: list[Run], table: pd.DataFrame, problem: str, out: Path)
         for alg, run in sorted(chosen.items()):
             F = run.F[run.front_mask] * run.space.sign  # back to natural units
             order = np.argsort(F[:, i])
-            ax.plot(F[order, i], F[order, j], marker="o", ms=3, lw=0.8, label=alg,
-                    drawstyle="steps-post" if len(names) == 2 else "default",
-                    ls="-" if len(names) == 2 else "none")
+            ax.plot(
+                F[order, i],
+                F[order, j],
+                marker="o",
+                ms=3,
+                lw=0.8,
+                label=alg,
+                drawstyle="steps-post" if len(names) == 2 else "default",
+                ls="-" if len(names) == 2 else "none",
+            )
         ax.set(xlabel=names[i], ylabel=names[j], title=f"{problem}: median-HV run's front")
         ax.legend(fontsize=7)
         stems.append(_save(fig, out, f"front_{_slug(problem)}_{names[i]}_{names[j]}"))
@@ -109,20 +116,29 @@ def keep_ratios(runs: list[Run], problem: str, out: Path) -> str | None:
     """Per-gene keep level (gene / top level) of every front solution, per algorithm: which
     layers get pruned. Pruning problems only (integer genomes whose top level keeps all)."""
     mine = [r for r in runs if r.problem == problem and r.status == "completed"]
-    if not mine or mine[0].meta["problem"].get("var_type") != "int" or "genes" not in mine[0].meta["problem"]:
+    if (
+        not mine
+        or mine[0].meta["problem"].get("var_type") != "int"
+        or "genes" not in mine[0].meta["problem"]
+    ):
         return None
     top = np.array(mine[0].meta["problem"]["xu"], float)
     genes = [g["name"] for g in mine[0].meta["problem"]["genes"]]
     rows = []
     for r in mine:
         for x in r.X[r.front_mask]:
-            rows += [{"algorithm": r.algorithm, "gene": genes[i], "keep": x[i] / top[i]}
-                     for i in range(len(genes))]
+            rows += [
+                {"algorithm": r.algorithm, "gene": genes[i], "keep": x[i] / top[i]}
+                for i in range(len(genes))
+            ]
     d = pd.DataFrame(rows)
     fig, ax = plt.subplots(figsize=(max(5, 0.45 * len(genes) + 1.5), 3.4))
     sns.boxplot(data=d, x="gene", y="keep", hue="algorithm", ax=ax, fliersize=1, linewidth=0.6)
-    ax.set(xlabel="channel group (genome order)", ylabel="kept fraction (level / top level)",
-           title=f"{problem}: what the fronts keep")
+    ax.set(
+        xlabel="channel group (genome order)",
+        ylabel="kept fraction (level / top level)",
+        title=f"{problem}: what the fronts keep",
+    )
     ax.tick_params(axis="x", rotation=60, labelsize=6)
     ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return _save(fig, out, f"keep_{_slug(problem)}")
@@ -133,10 +149,19 @@ def cd_diagram(result: dict, out: Path, label: str) -> str:
 
     fig, ax = plt.subplots(figsize=(5.5, 0.5 + 0.3 * len(result["ranks"])))
     sp.critical_difference_diagram(result["ranks"], result["nemenyi"], ax=ax)
-    ax.set_title(f"mean ranks of {label} over {result['problems']} problems "
-                 f"(Nemenyi CD = {result['cd']:.2f})", fontsize=8)
+    ax.set_title(
+        f"mean ranks of {label} over {result['problems']} problems "
+        f"(Nemenyi CD = {result['cd']:.2f})",
+        fontsize=8,
+    )
     return _save(fig, out, "cd_diagram")
 
 
-__all__ = ["hv_boxplot", "anytime_plot", "median_fronts", "attainment_50", "keep_ratios",
-           "cd_diagram"]
+__all__ = [
+    "hv_boxplot",
+    "anytime_plot",
+    "median_fronts",
+    "attainment_50",
+    "keep_ratios",
+    "cd_diagram",
+]

@@ -32,11 +32,15 @@ READABLE_RECORD_VERSIONS = (1, 2)
 def find_runs(*roots: Path) -> list[Path]:
     missing = [str(r) for r in roots if not Path(r).exists()]
     if missing:
-        raise RecordError(f"{', '.join(missing)} does not exist; pass folders that hold run records")
+        raise RecordError(
+            f"{', '.join(missing)} does not exist; pass folders that hold run records"
+        )
     runs = sorted({p.parent for root in roots for p in Path(root).rglob(RUN_JSON)})
     if not runs:
-        raise RecordError(f"no run records (run.json) below {', '.join(map(str, roots))}; "
-                          "pass the folder of a run or a multirun sweep")
+        raise RecordError(
+            f"no run records (run.json) below {', '.join(map(str, roots))}; "
+            "pass the folder of a run or a multirun sweep"
+        )
     return runs
 
 
@@ -50,13 +54,19 @@ def load_run(run_dir: Path) -> dict:
         readable = " and ".join(map(str, READABLE_RECORD_VERSIONS))
         if type(version) is int and version > max(READABLE_RECORD_VERSIONS):
             writer = (meta.get("versions") or {}).get("hamp-bench")
-            hint = (f"it was written by a newer hamp_bench{f' ({writer})' if writer else ''}: "
-                    "report on it with that version, or upgrade this one")
+            hint = (
+                f"it was written by a newer hamp_bench{f' ({writer})' if writer else ''}: "
+                "report on it with that version, or upgrade this one"
+            )
         else:
-            hint = ("it is not a run record this hamp_bench knows: move it out of the folders "
-                    "you report on")
-        raise RecordError(f"{run_dir / RUN_JSON} has record_version {version!r}; this hamp_bench "
-                          f"reads record versions {readable}; {hint}")
+            hint = (
+                "it is not a run record this hamp_bench knows: move it out of the folders "
+                "you report on"
+            )
+        raise RecordError(
+            f"{run_dir / RUN_JSON} has record_version {version!r}; this hamp_bench "
+            f"reads record versions {readable}; {hint}"
+        )
     return meta
 
 
@@ -109,9 +119,11 @@ def read_run(run_dir: Path) -> Run:
     try:
         space = ObjectiveSpace.from_record(meta["problem"])
     except (KeyError, TypeError, ValueError) as e:
-        raise RecordError(f"{run_dir / RUN_JSON}: its problem section does not describe the "
-                          f"objectives, bounds and reference point ({type(e).__name__}: {e}); "
-                          "the record is corrupt") from None
+        raise RecordError(
+            f"{run_dir / RUN_JSON}: its problem section does not describe the "
+            f"objectives, bounds and reference point ({type(e).__name__}: {e}); "
+            "the record is corrupt"
+        ) from None
     names = space.names
     n_var = int(meta["problem"]["n_var"])
     genes = [f"x{i}" for i in range(n_var)]
@@ -120,34 +132,50 @@ def read_run(run_dir: Path) -> Run:
     except FileNotFoundError:
         raise RecordError(f"{path} is missing; the run record is incomplete") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
-        raise RecordError(f"{path} cannot be read ({e}); it is truncated or corrupt: re-run it "
-                          "or move the run out of the folders you report on") from None
+        raise RecordError(
+            f"{path} cannot be read ({e}); it is truncated or corrupt: re-run it "
+            "or move the run out of the folders you report on"
+        ) from None
     absent = [c for c in genes + names if c not in df.columns]
     if absent:
         raise RecordError(f"{path} lacks columns {absent}; it does not match its run.json")
     if df[genes + names].isna().any().any():
         row = int(np.flatnonzero(df[genes + names].isna().any(axis=1))[0])
-        raise RecordError(f"{path} is truncated: row {row + 2} has empty fields; re-run it or move "
-                          "the run out of the folders you report on")
+        raise RecordError(
+            f"{path} is truncated: row {row + 2} has empty fields; re-run it or move "
+            "the run out of the folders you report on"
+        )
     try:
         values = df[genes + names].astype(float)
     except (ValueError, TypeError) as e:
-        raise RecordError(f"{path} holds a value that is not a number ({e}); the file is "
-                          "corrupt: re-run it or move the run out of the folders you report on") from None
+        raise RecordError(
+            f"{path} holds a value that is not a number ({e}); the file is "
+            "corrupt: re-run it or move the run out of the folders you report on"
+        ) from None
     bad = ~np.isfinite(values[names].to_numpy())
     if bad.any():
         row, col = np.argwhere(bad)[0]
-        raise RecordError(f"{path} row {row + 2} (eval_id {df['eval_id'].iloc[row]}): objective "
-                          f"{names[col]!r} is {values[names[col]].iloc[row]}, a value the problem "
-                          "returned, which no indicator can rank; fix the problem's evaluation and "
-                          "re-run, or move the run out of the folders you report on")
+        raise RecordError(
+            f"{path} row {row + 2} (eval_id {df['eval_id'].iloc[row]}): objective "
+            f"{names[col]!r} is {values[names[col]].iloc[row]}, a value the problem "
+            "returned, which no indicator can rank; fix the problem's evaluation and "
+            "re-run, or move the run out of the folders you report on"
+        )
     df[genes + names] = values
     used = meta.get("budget_used")
     if meta["status"] == "completed" and used is not None and used != len(df):
-        raise RecordError(f"{path} has {len(df)} evaluations but run.json says {used} were made; "
-                          "the file is truncated")
-    return Run(run_dir, meta, space, df[genes].to_numpy(), space.to_min(df[names].to_numpy(float)),
-               read_telemetry(run_dir))
+        raise RecordError(
+            f"{path} has {len(df)} evaluations but run.json says {used} were made; "
+            "the file is truncated"
+        )
+    return Run(
+        run_dir,
+        meta,
+        space,
+        df[genes].to_numpy(),
+        space.to_min(df[names].to_numpy(float)),
+        read_telemetry(run_dir),
+    )
 
 
 def read_runs(*roots: Path) -> list[Run]:
@@ -166,19 +194,33 @@ def check_mergeable(runs: list[Run]) -> None:
             raise RecordError(
                 f"runs of problem {run.problem!r} have different fingerprints (different data, "
                 f"network, fidelity or hardware): {first.run_dir} and {run.run_dir}; compare "
-                "them separately")
+                "them separately"
+            )
         for key in ("ideal", "nadir", "ref_point_normalised"):
             if a[key] != b[key]:
                 raise RecordError(
                     f"runs of problem {run.problem!r} were normalised differently ({key} "
                     f"{a[key]} in {first.run_dir}, {b[key]} in {run.run_dir}); their hypervolumes "
-                    "are not comparable: report them separately")
+                    "are not comparable: report them separately"
+                )
 
 
 def runs_table(runs: list[Run]) -> pd.DataFrame:
     """One row per run: problem, algorithm, seed, status, budget, evaluations, final HV."""
-    return pd.DataFrame([{
-        "problem": r.problem, "algorithm": r.algorithm, "seed": r.seed, "status": r.status,
-        "budget": r.meta.get("budget"), "budget_used": r.meta.get("budget_used"),
-        "evaluations": len(r.F), "fingerprint": r.meta["problem"]["fingerprint"],
-        "hv": r.hypervolume(), "run_dir": str(r.run_dir)} for r in runs])
+    return pd.DataFrame(
+        [
+            {
+                "problem": r.problem,
+                "algorithm": r.algorithm,
+                "seed": r.seed,
+                "status": r.status,
+                "budget": r.meta.get("budget"),
+                "budget_used": r.meta.get("budget_used"),
+                "evaluations": len(r.F),
+                "fingerprint": r.meta["problem"]["fingerprint"],
+                "hv": r.hypervolume(),
+                "run_dir": str(r.run_dir),
+            }
+            for r in runs
+        ]
+    )

@@ -52,6 +52,13 @@ def anytime_hypervolume(runs: list[Run], points: int = 40) -> pd.DataFrame:
     for r in runs:
         grid = anytime_grid(int(r.meta.get("budget") or len(r.F)), points)
         for k in grid[grid <= len(r.F)]:
-            rows.append({"problem": r.problem, "algorithm": r.algorithm, "seed": r.seed,
-                         "evaluations": int(k), "hv": r.hypervolume(int(k))})
+            rows.append(
+                {
+                    "problem": r.problem,
+                    "algorithm": r.algorithm,
+                    "seed": r.seed,
+                    "evaluations": int(k),
+                    "hv": r.hypervolume(int(k)),
+                }
+            )
     return pd.DataFrame(rows)

@@ -11,12 +11,19 @@ def _escape(text: str) -> str:
     return str(text).replace("_", r"\_").replace("%", r"\%").replace("&", r"\&")
 
 
-def indicator_table(summary: pd.DataFrame, column: str, better: str, caption: str,
-                    reference: str) -> str:
+def indicator_table(
+    summary: pd.DataFrame, column: str, better: str, caption: str, reference: str
+) -> str:
     algs = sorted(summary.algorithm.unique())
-    lines = [r"\begin{table}[t]", r"\centering", rf"\caption{{{caption}}}",
-             r"\begin{tabular}{l" + "r" * len(algs) + "}", r"\toprule",
-             "Problem & " + " & ".join(_escape(a) for a in algs) + r" \\", r"\midrule"]
+    lines = [
+        r"\begin{table}[t]",
+        r"\centering",
+        rf"\caption{{{caption}}}",
+        r"\begin{tabular}{l" + "r" * len(algs) + "}",
+        r"\toprule",
+        "Problem & " + " & ".join(_escape(a) for a in algs) + r" \\",
+        r"\midrule",
+    ]
     for problem, rows in summary.groupby("problem", sort=True):
         rows = rows.set_index("algorithm")
         med = rows[f"{column}_median"]

@@ -46,15 +46,20 @@ def summarise(table: pd.DataFrame, reference: str, indicators: dict[str, str]) -
             for col, better in indicators.items():
                 v = g[col].dropna()
                 row[f"{col}_median"] = v.median() if len(v) else np.nan
-                row[f"{col}_q1"], row[f"{col}_q3"] = (v.quantile(0.25), v.quantile(0.75)) if len(v) else (np.nan, np.nan)
+                row[f"{col}_q1"], row[f"{col}_q3"] = (
+                    (v.quantile(0.25), v.quantile(0.75)) if len(v) else (np.nan, np.nan)
+                )
                 testable = alg != reference and len(v) >= 2 and ref[col].notna().sum() >= 2
-                row[f"{col}_p"] = (mannwhitneyu(v, ref[col].dropna(), alternative="two-sided").pvalue
-                                   if testable else np.nan)
+                row[f"{col}_p"] = (
+                    mannwhitneyu(v, ref[col].dropna(), alternative="two-sided").pvalue
+                    if testable
+                    else np.nan
+                )
                 a = a12(v, ref[col].dropna()) if testable else np.nan
                 row[f"{col}_a12"] = a if better == "max" or np.isnan(a) else 1 - a
             block.append(row)
         block = pd.DataFrame(block)
-        for col, better in indicators.items():
+        for col in indicators:
             p = block[f"{col}_p"].to_numpy()
             adj = np.full(len(p), np.nan)
             ok = ~np.isnan(p)
@@ -92,8 +97,15 @@ def friedman_nemenyi(summary: pd.DataFrame, column: str, better: str = "max") ->
     k, n = wide.shape[1], wide.shape[0]
     q = _studentized_range_q(k)
     cd = q * np.sqrt(k * (k + 1) / (6 * n))
-    return {"statistic": float(stat), "p": float(p), "ranks": ranks, "nemenyi": nemenyi,
-            "cd": float(cd), "problems": n, "algorithms": k}
+    return {
+        "statistic": float(stat),
+        "p": float(p),
+        "ranks": ranks,
+        "nemenyi": nemenyi,
+        "cd": float(cd),
+        "problems": n,
+        "algorithms": k,
+    }
 
 
 def _studentized_range_q(k: int, alpha: float = ALPHA) -> float:

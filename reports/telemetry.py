@@ -41,17 +41,26 @@ def read_telemetry(run_dir: Path) -> Telemetry | None:
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise RecordError(f"{path} is unreadable ({e}); re-run it or move the run out of the "
-                          "folders you report on") from None
+        raise RecordError(
+            f"{path} is unreadable ({e}); re-run it or move the run out of the "
+            "folders you report on"
+        ) from None
     values = content.get("values", {}) if isinstance(content, dict) else None
     series = content.get("series", {}) if isinstance(content, dict) else None
-    if not isinstance(values, dict) or not isinstance(series, dict) or not all(
+    if (
+        not isinstance(values, dict)
+        or not isinstance(series, dict)
+        or not all(
             isinstance(rows, list) and all(isinstance(r, dict) for r in rows)
-            for rows in series.values()):
-        raise RecordError(f"{path} is not an algorithm record: it should hold \"values\" (an "
-                          "object) and \"series\" (an object of lists of rows), see "
-                          "docs/records.md; re-run it or move the run out of the folders you "
-                          "report on")
+            for rows in series.values()
+        )
+    ):
+        raise RecordError(
+            f'{path} is not an algorithm record: it should hold "values" (an '
+            'object) and "series" (an object of lists of rows), see '
+            "docs/records.md; re-run it or move the run out of the folders you "
+            "report on"
+        )
     return Telemetry(dict(values), {name: pd.DataFrame(rows) for name, rows in series.items()})
 
 
@@ -65,9 +74,15 @@ def operator_shares(runs: list[Run]) -> pd.DataFrame:
         gen = r.telemetry.series.get("generation") if r.telemetry is not None else None
         if gen is None or "operator" not in gen.columns:
             continue
-        rows += [{"problem": r.problem, "algorithm": r.algorithm, "run": str(r.run_dir),
-                  "operator": NO_OPERATOR if op is None or op != op else str(op)}  # None or NaN
-                 for op in gen["operator"]]
+        rows += [
+            {
+                "problem": r.problem,
+                "algorithm": r.algorithm,
+                "run": str(r.run_dir),
+                "operator": NO_OPERATOR if op is None or op != op else str(op),
+            }  # None or NaN
+            for op in gen["operator"]
+        ]
     if not rows:
         return pd.DataFrame()
     d = pd.DataFrame(rows)

@@ -62,10 +62,18 @@ def read_evaluations(run_dir: Path) -> pd.DataFrame:
     return pd.read_csv(run_dir / "evaluations.csv")
 
 
-def cli(*args: str, cwd: Path, timeout: float = 120, env: dict | None = None,
-        **popen) -> subprocess.CompletedProcess:
+def cli(
+    *args: str, cwd: Path, timeout: float = 120, env: dict | None = None, **popen
+) -> subprocess.CompletedProcess:
     """`python -m hamp_bench ARGS` in a fresh interpreter, from `cwd`."""
     full_env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "hamp_bench", *args], cwd=cwd, env=full_env,
-                          capture_output=True, text=True, timeout=timeout, **popen)
+    return subprocess.run(
+        [sys.executable, "-m", "hamp_bench", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        **popen,
+    )

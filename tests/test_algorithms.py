@@ -13,12 +13,14 @@ from hamp_bench.problems.benchmarks import PymooBenchmark
 from conftest import run_cell
 
 
-@pytest.mark.parametrize("function, seed, budget", [("zdt1", 3, 2000), ("zdt3", 0, 1000),
-                                                    ("dtlz2", 7, 1500)])
+@pytest.mark.parametrize(
+    "function, seed, budget", [("zdt1", 3, 2000), ("zdt3", 0, 1000), ("dtlz2", 7, 1500)]
+)
 def test_suite_nsga2_equals_pymoo_called_directly(function, seed, budget):
     """Same seed and budget (a multiple of pop_size): the same final population, bit for bit."""
-    direct = minimize(get_problem(function), PymooNSGA2(pop_size=100), ("n_eval", budget),
-                      seed=seed)
+    direct = minimize(
+        get_problem(function), PymooNSGA2(pop_size=100), ("n_eval", budget), seed=seed
+    )
     evaluator = Evaluator(PymooBenchmark(function, function), budget)
     suite = NSGA2()
     suite.run(evaluator, seed)

@@ -19,14 +19,19 @@ from conftest import cli, run_cell
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ("seed=-1", "seed must be an integer in [0, 2^32), got -1"),
-    ("algorithm=nsga2 algorithm.pop_size=100000 budget=50",
-     "algorithm.pop_size (100000) is larger than the budget (50 evaluations)"),
-    ("hardware=live", "hardware=live has no effect on problem=zdt1"),
-    ("algorithm=latency_constrained", "neither a latency nor a cheap cost"),
-    ("algorithm=halp", "algorithm=halp needs a pruning problem"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ("seed=-1", "seed must be an integer in [0, 2^32), got -1"),
+        (
+            "algorithm=nsga2 algorithm.pop_size=100000 budget=50",
+            "algorithm.pop_size (100000) is larger than the budget (50 evaluations)",
+        ),
+        ("hardware=live", "hardware=live has no effect on problem=zdt1"),
+        ("algorithm=latency_constrained", "neither a latency nor a cheap cost"),
+        ("algorithm=halp", "algorithm=halp needs a pruning problem"),
+    ],
+)
 def test_refused_before_any_record(tmp_path, overrides, message):
     run_dir = tmp_path / "run"
     r = cli("problem=zdt1", *overrides.split(), f"hydra.run.dir={run_dir}", cwd=tmp_path)
@@ -107,13 +112,22 @@ def test_a_problem_returning_nan_fails_clearly():
         Broken("zdt1", "zdt1", n_var=4).evaluate(np.full((1, 4), 0.5))
 
 
-@pytest.mark.parametrize("sig, code, word", [(signal.SIGINT, 130, "interrupted"),
-                                             (signal.SIGTERM, 143, "terminated")])
+@pytest.mark.parametrize(
+    "sig, code, word", [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")]
+)
 def test_signal_during_pretraining_says_there_is_no_record(tmp_path, sig, code, word):
     run_dir = tmp_path / "run"
-    cmd = [sys.executable, "-m", "hamp_bench", "problem=tiny_synthetic", "algorithm=random",
-           "problem.pretrain.epochs=100000", f"problem.model_dir={tmp_path / 'models'}",
-           f"hydra.run.dir={run_dir}", "progress.mode=off"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "hamp_bench",
+        "problem=tiny_synthetic",
+        "algorithm=random",
+        "problem.pretrain.epochs=100000",
+        f"problem.model_dir={tmp_path / 'models'}",
+        f"hydra.run.dir={run_dir}",
+        "progress.mode=off",
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while not (run_dir / ".hydra" / "config.yaml").exists() and time.monotonic() < deadline:

@@ -29,7 +29,8 @@ def test_true_fronts_and_bounds():
 
 
 def test_hypervolume_of_zdt1_front_matches_the_integral():
-    """HV of f2 = 1 - sqrt(f1) against (1.1, 1.1): the box 1.21 less the area under the front, 1/3."""
+    """HV of f2 = 1 - sqrt(f1) against (1.1, 1.1): the box 1.21 less the area under the front,
+    1/3."""
     p = PymooBenchmark("zdt1", "zdt1")
     hv = p.space.hypervolume(p.true_front())
     assert hv == pytest.approx(1.21 - 1 / 3, abs=2e-3)
@@ -41,9 +42,13 @@ def test_fingerprint_changes_with_definition():
     assert a.fingerprint() != b.fingerprint()
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"function": "zdt9"}, "unknown"), ({"function": "zdt1", "n_obj": 3}, "2 objectives"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"function": "zdt9"}, "unknown"),
+        ({"function": "zdt1", "n_obj": 3}, "2 objectives"),
+    ],
+)
 def test_bad_benchmark_configs(kwargs, message):
     with pytest.raises(ConfigError, match=message):
         PymooBenchmark("x", **kwargs)

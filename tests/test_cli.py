@@ -23,8 +23,16 @@ def test_single_run_writes_record_in_hydra_output_dir(tmp_path):
 
 
 def test_multirun_writes_one_directory_per_cell(tmp_path):
-    r = cli("-m", "algorithm=nsga2,random", "problem=zdt1,dtlz2", "seed=range(2)", "budget=200",
-            "hydra.sweep.dir=sweep", cwd=tmp_path, timeout=300)
+    r = cli(
+        "-m",
+        "algorithm=nsga2,random",
+        "problem=zdt1,dtlz2",
+        "seed=range(2)",
+        "budget=200",
+        "hydra.sweep.dir=sweep",
+        cwd=tmp_path,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     runs = [json.loads(p.read_text()) for p in sorted((tmp_path / "sweep").glob("*/run.json"))]
     assert len(runs) == 8

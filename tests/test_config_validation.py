@@ -6,13 +6,16 @@ from hydra.errors import ConfigCompositionException
 from conftest import cli, make_config, presets
 
 
-@pytest.mark.parametrize("override, names", [
-    ("algorithm.pop_sise=3", "algorithm.pop_sise"),   # misspelt key
-    ("budget=abc", "budget"),                          # wrong type
-    ("sed=3", "sed"),                                  # misspelt top-level key
-    ("progress.mode=fancy", "progress.mode"),          # not one of the allowed values
-    ("problem.n_var=many", "problem.n_var"),
-])
+@pytest.mark.parametrize(
+    "override, names",
+    [
+        ("algorithm.pop_sise=3", "algorithm.pop_sise"),  # misspelt key
+        ("budget=abc", "budget"),  # wrong type
+        ("sed=3", "sed"),  # misspelt top-level key
+        ("progress.mode=fancy", "progress.mode"),  # not one of the allowed values
+        ("problem.n_var=many", "problem.n_var"),
+    ],
+)
 def test_bad_key_or_type_names_the_key(tmp_path, override, names):
     r = cli(override, cwd=tmp_path)
     assert r.returncode != 0
@@ -33,15 +36,18 @@ def test_unknown_choice_lists_available_ones(tmp_path, group):
     assert "schema" not in r.stderr.split("Available options")[1].split("Config search path")[0]
 
 
-@pytest.mark.parametrize("override, message", [
-    ("algorithm=nsga2 algorithm.pop_size=1", "algorithm.pop_size must be at least 2"),
-    ("algorithm.pop_size=1", "algorithm.pop_size must be at least 4"),  # hamp, the default
-    ("budget=0", "budget must be at least 1"),
-    ("algorithm=random algorithm.batch_size=0", "algorithm.batch_size must be at least 1"),
-    ("problem=zdt1 problem.n_var=1", "problem.n_var must be at least 2"),
-    ("problem=tiny_synthetic problem.objectives=[error]", "problem.objectives must be 2 or 3"),
-    ("problem=tiny_synthetic network.name=alexnet", "network.name='alexnet' is unknown"),
-])
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("algorithm=nsga2 algorithm.pop_size=1", "algorithm.pop_size must be at least 2"),
+        ("algorithm.pop_size=1", "algorithm.pop_size must be at least 4"),  # hamp, the default
+        ("budget=0", "budget must be at least 1"),
+        ("algorithm=random algorithm.batch_size=0", "algorithm.batch_size must be at least 1"),
+        ("problem=zdt1 problem.n_var=1", "problem.n_var must be at least 2"),
+        ("problem=tiny_synthetic problem.objectives=[error]", "problem.objectives must be 2 or 3"),
+        ("problem=tiny_synthetic network.name=alexnet", "network.name='alexnet' is unknown"),
+    ],
+)
 def test_out_of_range_values_fail_before_work(tmp_path, override, message):
     r = cli(*override.split(), cwd=tmp_path)
     assert r.returncode == 2

@@ -18,8 +18,13 @@ from hamp_bench.problems.download import md5sum
 def _cifar_batch(rng, n):
     data = rng.integers(0, 256, size=(n, 3072), dtype=np.uint8)
     labels = rng.integers(0, 10, size=n).tolist()
-    return pickle.dumps({b"batch_label": b"x", b"labels": labels, b"data": data,
-                         b"filenames": [b"f"] * n}), data, labels
+    return (
+        pickle.dumps(
+            {b"batch_label": b"x", b"labels": labels, b"data": data, b"filenames": [b"f"] * n}
+        ),
+        data,
+        labels,
+    )
 
 
 def write_cifar_archive(folder, n=20, extracted=False):
@@ -43,8 +48,9 @@ def write_cifar_archive(folder, n=20, extracted=False):
 @pytest.mark.parametrize("extracted", [False, True])
 def test_cifar10_reader_on_the_real_format(tmp_path, extracted):
     batches = write_cifar_archive(tmp_path, extracted=extracted)
-    d = load_dataset({"name": "cifar10", "data_dir": str(tmp_path), "download": False,
-                      "val_fraction": 0.2})
+    d = load_dataset(
+        {"name": "cifar10", "data_dir": str(tmp_path), "download": False, "val_fraction": 0.2}
+    )
     assert (len(d.train), len(d.val), len(d.test)) == (80, 20, 20)
     assert d.channels == 3 and d.image_size == 32 and not d.synthetic
     _, test_data, test_labels = batches["test_batch"]
@@ -92,8 +98,7 @@ def test_corrupt_cifar_archive_names_the_file(tmp_path):
 
 
 def _idx(array, ndim):
-    header = (0x800 + ndim).to_bytes(4, "big") + b"".join(
-        d.to_bytes(4, "big") for d in array.shape)
+    header = (0x800 + ndim).to_bytes(4, "big") + b"".join(d.to_bytes(4, "big") for d in array.shape)
     return gzip.compress(header + array.astype(np.uint8).tobytes())
 
 
@@ -102,14 +107,17 @@ def test_fashion_mnist_idx_reader(tmp_path, monkeypatch):
     own = tmp_path / "fashion-mnist"
     own.mkdir()
     rng = np.random.default_rng(0)
-    files = {"train-images-idx3-ubyte.gz": _idx(rng.integers(0, 256, (30, 28, 28)), 3),
-             "train-labels-idx1-ubyte.gz": _idx(np.arange(30) % 10, 1),
-             "t10k-images-idx3-ubyte.gz": _idx(rng.integers(0, 256, (10, 28, 28)), 3),
-             "t10k-labels-idx1-ubyte.gz": _idx(np.arange(10), 1)}
+    files = {
+        "train-images-idx3-ubyte.gz": _idx(rng.integers(0, 256, (30, 28, 28)), 3),
+        "train-labels-idx1-ubyte.gz": _idx(np.arange(30) % 10, 1),
+        "t10k-images-idx3-ubyte.gz": _idx(rng.integers(0, 256, (10, 28, 28)), 3),
+        "t10k-labels-idx1-ubyte.gz": _idx(np.arange(10), 1),
+    }
     for name, blob in files.items():
         (own / name).write_bytes(blob)
-    d = load_dataset({"name": "fashion_mnist", "data_dir": str(tmp_path), "download": False,
-                      "image_size": 28})
+    d = load_dataset(
+        {"name": "fashion_mnist", "data_dir": str(tmp_path), "download": False, "image_size": 28}
+    )
     assert d.test.y.tolist() == list(range(10)) and d.channels == 1 and len(d.train) == 27
     (own / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(b"\x00\x00\x08\x03garbage"))
     with pytest.raises(DataError, match="t10k-labels"):
@@ -134,7 +142,9 @@ def test_digits_splits_are_disjoint_and_seeded():
     c = load_dataset({"name": "digits", "val_fraction": 0.2, "split_seed": 1})
     assert len(a.train) + len(a.val) + len(a.test) == 1797
     assert np.bincount(a.test.y.numpy()).min() >= 35  # stratified test split
-    assert (a.val.x == b.val.x).all() and not (a.val.x.shape == c.val.x.shape and (a.val.x == c.val.x).all())
+    assert (a.val.x == b.val.x).all() and not (
+        a.val.x.shape == c.val.x.shape and (a.val.x == c.val.x).all()
+    )
     flat = lambda s: {tuple(r) for r in s.x.flatten(1)[:, ::37].numpy().round(4).tolist()}  # noqa: E731
     assert not flat(a.val) & flat(a.test)
 
@@ -142,5 +152,6 @@ def test_digits_splits_are_disjoint_and_seeded():
 def test_synthetic_is_labelled_and_unknown_names_fail():
     assert load_dataset({"name": "synthetic"}).synthetic
     from hamp_bench.errors import ConfigError
+
     with pytest.raises(ConfigError, match="digits"):
         load_dataset({"name": "imagenet"})

@@ -51,10 +51,13 @@ def test_cheap_queries_spend_no_budget():
     assert np.array_equal(ev.evaluate([[1, 2]]), [[3.0, -3.0]])
 
 
-@pytest.mark.parametrize("bad, message", [
-    (np.zeros((1, 4)), "expects 5"),
-    (np.full((1, 5), 1.5), "outside"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (np.zeros((1, 4)), "expects 5"),
+        (np.full((1, 5), 1.5), "outside"),
+    ],
+)
 def test_bad_genomes_name_the_problem(zdt1, bad, message):
     with pytest.raises(GenomeError, match=message):
         Evaluator(zdt1, budget=10).evaluate(bad)
@@ -99,9 +102,15 @@ def test_every_algorithm_spends_the_budget_exactly(tmp_path, algorithm, budget):
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
 def test_every_algorithm_on_integer_pruning_genomes(tmp_path, algorithm):
     """Integer genes, a real pruning problem, an exact budget, and seeding: same seed, same run."""
-    args = (f"algorithm={algorithm}", "problem=tiny_synthetic", "budget=37", "seed=2",
-            "problem.fidelity.finetune_steps=0", f"cache.dir={tmp_path / 'cache'}",
-            "cache.enabled=false")
+    args = (
+        f"algorithm={algorithm}",
+        "problem=tiny_synthetic",
+        "budget=37",
+        "seed=2",
+        "problem.fidelity.finetune_steps=0",
+        f"cache.dir={tmp_path / 'cache'}",
+        "cache.enabled=false",
+    )
     out = run_cell(tmp_path / "a", *args)
     run_cell(tmp_path / "b", *args)
     a, b = read_evaluations(tmp_path / "a"), read_evaluations(tmp_path / "b")
@@ -114,8 +123,14 @@ def test_every_algorithm_on_integer_pruning_genomes(tmp_path, algorithm):
 
 
 def test_cache_saves_time_only(tmp_path):
-    args = ("algorithm=nsga2", "problem=zdt1", "budget=300", "seed=1", "cache.enabled=true",
-            f"cache.dir={tmp_path / 'cache'}")
+    args = (
+        "algorithm=nsga2",
+        "problem=zdt1",
+        "budget=300",
+        "seed=1",
+        "cache.enabled=true",
+        f"cache.dir={tmp_path / 'cache'}",
+    )
     first = run_cell(tmp_path / "a", *args)
     second = run_cell(tmp_path / "b", *args)
     a, b = read_evaluations(tmp_path / "a"), read_evaluations(tmp_path / "b")

@@ -52,9 +52,9 @@ def test_portfolio_delegates_to_the_chosen_operator():
     names = ["rank_crowding", "hv_contribution", "age"]
     portfolio = PortfolioSurvival(names)
     kept = {}
-    for i, (name, direct) in enumerate(zip(names, [RankAndCrowding(),
-                                                   LeastHypervolumeContributionSurvival(),
-                                                   AGEMOEASurvival()])):
+    for i, (name, direct) in enumerate(
+        zip(names, [RankAndCrowding(), LeastHypervolumeContributionSurvival(), AGEMOEASurvival()])
+    ):
         portfolio.current = i
         kept[name] = survivors(portfolio)
         assert kept[name] == survivors(direct), name

@@ -51,13 +51,28 @@ def hand_table(ms, fixed=0.5, drop=(), interpolation="none", **network):
         rows.append(("linear", c3, 10, 1, 1, 1, 1))
     df = pd.DataFrame(rows, columns=list(KEY)).drop_duplicates()
     df = df[[tuple(r) not in drop for r in df.itertuples(index=False, name=None)]]
-    df = df.assign(median_ms=[ms(*r) for r in df.itertuples(index=False, name=None)],
-                   iqr_ms=0.0, repeats=1)
-    net = {"name": "tiny", "width": 1.0, "in_channels": [1], "image_size": 32, "num_classes": 10,
-           **network}
-    return LatencyTable(df, base_manifest(provenance="recorded", device="test", fixed_ms=fixed,
-                                          network=net, precision="fp32",
-                                          interpolation=interpolation))
+    df = df.assign(
+        median_ms=[ms(*r) for r in df.itertuples(index=False, name=None)], iqr_ms=0.0, repeats=1
+    )
+    net = {
+        "name": "tiny",
+        "width": 1.0,
+        "in_channels": [1],
+        "image_size": 32,
+        "num_classes": 10,
+        **network,
+    }
+    return LatencyTable(
+        df,
+        base_manifest(
+            provenance="recorded",
+            device="test",
+            fixed_ms=fixed,
+            network=net,
+            precision="fp32",
+            interpolation=interpolation,
+        ),
+    )
 
 
 def ms_rule(op, cin, cout, k, s, hw, b):
@@ -78,12 +93,21 @@ def test_lookup_is_the_sum_of_hand_listed_layers_plus_the_fixed_cost(tmp_path):
     keep = space.keep(genomes)
     assert keep.tolist() == [[8, 8, 32], [16, 32, 32], [4, 24, 16]]
     expected = [
-        ms_rule("conv", 1, 8, 3, 1, 32, 1) + ms_rule("conv", 8, 8, 3, 1, 16, 1)
-        + ms_rule("conv", 8, 32, 3, 1, 8, 1) + ms_rule("linear", 32, 10, 1, 1, 1, 1) + 0.5,
-        ms_rule("conv", 1, 16, 3, 1, 32, 1) + ms_rule("conv", 16, 32, 3, 1, 16, 1)
-        + ms_rule("conv", 32, 32, 3, 1, 8, 1) + ms_rule("linear", 32, 10, 1, 1, 1, 1) + 0.5,
-        ms_rule("conv", 1, 4, 3, 1, 32, 1) + ms_rule("conv", 4, 24, 3, 1, 16, 1)
-        + ms_rule("conv", 24, 16, 3, 1, 8, 1) + ms_rule("linear", 16, 10, 1, 1, 1, 1) + 0.5,
+        ms_rule("conv", 1, 8, 3, 1, 32, 1)
+        + ms_rule("conv", 8, 8, 3, 1, 16, 1)
+        + ms_rule("conv", 8, 32, 3, 1, 8, 1)
+        + ms_rule("linear", 32, 10, 1, 1, 1, 1)
+        + 0.5,
+        ms_rule("conv", 1, 16, 3, 1, 32, 1)
+        + ms_rule("conv", 16, 32, 3, 1, 16, 1)
+        + ms_rule("conv", 32, 32, 3, 1, 8, 1)
+        + ms_rule("linear", 32, 10, 1, 1, 1, 1)
+        + 0.5,
+        ms_rule("conv", 1, 4, 3, 1, 32, 1)
+        + ms_rule("conv", 4, 24, 3, 1, 16, 1)
+        + ms_rule("conv", 24, 16, 3, 1, 8, 1)
+        + ms_rule("linear", 16, 10, 1, 1, 1, 1)
+        + 0.5,
     ]
     np.testing.assert_allclose(profile.latency(keep), expected, rtol=1e-12)
     assert profile.objective.name == "latency_ms" and profile.objective.cheap
@@ -99,8 +123,11 @@ def test_a_missing_entry_is_named(tmp_path):
 
 def test_linear_macs_interpolation_fills_a_gap_between_neighbours(tmp_path):
     missing = ("conv", 8, 24, 3, 1, 8, 1)  # MACs between (8, 16) and (8, 32) at the same shape
-    table = hand_table(lambda op, cin, cout, k, s, hw, b: cin * cout * 0.001,
-                       drop={missing}, interpolation="linear_macs")
+    table = hand_table(
+        lambda op, cin, cout, k, s, hw, b: cin * cout * 0.001,
+        drop={missing},
+        interpolation="linear_macs",
+    )
     profile, space = bound_profile(table, tmp_path)
     # 8x24 lies between 16x8 (0.128) and 8x32 / 32x8 (0.256) in MACs: linear in MACs gives 0.192
     keep_genome = np.array([[2, 1, 3]])  # keep 8, 8, 24 -> layer 3 is conv 8->24 @8
@@ -163,8 +190,10 @@ def test_table_profile_needs_a_path_and_a_matching_precision(tmp_path):
     with pytest.raises(ConfigError, match="hardware.path"):
         TableProfile(path="").bind(tiny_space())
     hand_table(ms_rule).write(tmp_path / "t")
-    fp16 = components.build({**OmegaConf.to_container(cfg), "path": str(tmp_path / "t"),
-                             "precision": "fp16"}, "hardware")
+    fp16 = components.build(
+        {**OmegaConf.to_container(cfg), "path": str(tmp_path / "t"), "precision": "fp16"},
+        "hardware",
+    )
     with pytest.raises(ConfigError, match="precision fp32"):
         fp16.bind(tiny_space())
     with pytest.raises(ConfigError, match="hardware.precision='fp64' is unknown"):
@@ -175,15 +204,22 @@ def test_each_profile_declares_its_own_parameters():
     """A preset names its class; a parameter another profile has is refused at compose time."""
     from hydra.errors import ConfigCompositionException
 
-    for preset, cls in [("macs", "MacsProxy"), ("table", "TableProfile"),
-                        ("jetson_nano", "JetsonNanoProfile"), ("live", "LiveProfile")]:
+    for preset, cls in [
+        ("macs", "MacsProxy"),
+        ("table", "TableProfile"),
+        ("jetson_nano", "JetsonNanoProfile"),
+        ("live", "LiveProfile"),
+    ]:
         hw = make_config("problem=vgg16_jetson", f"hardware={preset}").hardware
         assert hw.name == preset and hw._target_.endswith(cls) and hw.precision == "fp32"
     live = make_config("problem=vgg16_jetson", "hardware=live", "hardware.warmup=3").hardware
     # the live profile's timing settings are TimingConfig's, with its defaults
     assert (live.warmup, live.repeats, live.threads) == (3, TimingConfig().repeats, 1)
-    for bad in ("hardware=jetson_nano hardware.path=x", "hardware=macs hardware.warmup=3",
-                "hardware=live hardware.wamup=3"):
+    for bad in (
+        "hardware=jetson_nano hardware.path=x",
+        "hardware=macs hardware.warmup=3",
+        "hardware=live hardware.wamup=3",
+    ):
         with pytest.raises(ConfigCompositionException):
             make_config("problem=vgg16_jetson", *bad.split())
 
@@ -211,9 +247,13 @@ def test_recorder_times_every_reachable_configuration_and_resumes(tmp_path, monk
 
     monkeypatch.setattr(recorder, "time_module", real)
     counted = {"n": 0}
-    monkeypatch.setattr(recorder, "time_module",
-                        lambda m, x, t, copies: (counted.__setitem__("n", counted["n"] + 1),
-                                                 real(m, x, t, copies))[1])
+    monkeypatch.setattr(
+        recorder,
+        "time_module",
+        lambda m, x, t, copies: (counted.__setitem__("n", counted["n"] + 1), real(m, x, t, copies))[
+            1
+        ],
+    )
     table = record_table(plan, FAST, tmp_path / "t", progress=False)
 
     n_configs = 3 + 3 * 3 + 3 * 3 + 3  # levels 3: keep 5/11/16, 11/21/32, 11/21/32
@@ -238,7 +278,12 @@ def test_recorder_refuses_to_mix_settings(tmp_path, monkeypatch):
     (tmp_path / "t").mkdir()
     (tmp_path / "t" / "partial.json").write_text('{"key": "something else"}')
     with pytest.raises(ConfigError, match="other settings"):
-        record_table(RecordingPlan(SHAPE, levels=3, context_mb=0.0, passes=1), FAST, tmp_path / "t", progress=False)
+        record_table(
+            RecordingPlan(SHAPE, levels=3, context_mb=0.0, passes=1),
+            FAST,
+            tmp_path / "t",
+            progress=False,
+        )
     with pytest.raises(ConfigError, match="levels >= 2"):
         record_table(RecordingPlan(SHAPE, levels=1), FAST, tmp_path / "u", progress=False)
 
@@ -248,11 +293,16 @@ def test_context_copies_and_passes_are_applied_and_recorded(tmp_path):
     plan = RecordingPlan(SHAPE, levels=2, checkpoints=1, context_mb=8.0, passes=2)
     assert plan.copies(big) == 2 and plan.copies(small) == recorder.MAX_COPIES
     assert RecordingPlan(SHAPE, context_mb=0.0).copies(big) == 1  # no context: the layer alone
-    assert RecordingPlan(SHAPE).context_mb == 32.0 and RecordingPlan(SHAPE).passes == 3  # as the CLI
+    assert (
+        RecordingPlan(SHAPE).context_mb == 32.0 and RecordingPlan(SHAPE).passes == 3
+    )  # as the CLI
     with pytest.raises(ConfigError, match="context_mb=-1.0 must be >= 0"):
         RecordingPlan(SHAPE, context_mb=-1.0).check()
     table = record_table(plan, FAST, tmp_path / "t", progress=False)
-    assert table.manifest["context_mb"] == 8.0 and "copies of itself" in table.manifest["what_is_timed"]
+    assert (
+        table.manifest["context_mb"] == 8.0
+        and "copies of itself" in table.manifest["what_is_timed"]
+    )
     # two passes of ceil(3 / 2) repeats each, one entry per configuration
     assert len(table.entries) == 2 + 2 * 2 + 2 * 2 + 2 and (table.entries.repeats == 4).all()
     assert table.manifest["passes"] == 2 and table.manifest["repeats"] == 4
@@ -278,8 +328,12 @@ def test_timing_with_copies_and_interleaved(runtime):
 
 
 def test_validation_names_how_the_table_was_timed_differently():
-    table = {"provenance": "recorded", "runtime": "onnxruntime", "threads": 1,
-             "execution_provider": "CPUExecutionProvider"}
+    table = {
+        "provenance": "recorded",
+        "runtime": "onnxruntime",
+        "threads": 1,
+        "execution_provider": "CPUExecutionProvider",
+    }
     live = TimingConfig(threads=2).describe()
     assert _mismatch(table, live) == ["threads: table 1, live 2"]
     assert _mismatch(table, TimingConfig(threads=1).describe()) == []
@@ -317,7 +371,9 @@ def test_shipped_jetson_tables_cover_every_preset_genome(network):
 FIT_RTOL = 1e-6  # fitted parameters and report figures: 10 orders above the refit's own spread,
 #                  and an order below what a small change of the data does (0.1% on one of the
 #                  193 per-layer figures moves P_3x3 by 1.1e-5 relative; this test fails then)
-ENTRY_RTOL = 2e-6  # table latencies: |d log t| <= |d log P| + |d log n_half|, two parameters at FIT_RTOL
+ENTRY_RTOL = (
+    2e-6  # table latencies: |d log t| <= |d log P| + |d log n_half|, two parameters at FIT_RTOL
+)
 ENTRY_ATOL = 1e-6  # ms: the entries are written to 6 decimals, one may round the other way
 REPORT_UNIT = {"modelled_ms": 1e-2}  # fit() rounds this to 2 decimals, every other float to 4
 
@@ -330,7 +386,9 @@ def assert_report_close(shipped, fresh, where="fit"):
             assert_report_close(got, value, at)
         elif isinstance(value, float):
             tol = REPORT_UNIT.get(key, 1e-4) + FIT_RTOL * abs(value)
-            assert abs(got - value) <= tol, f"{at}: shipped {got}, refit {value} (tolerance {tol:.3g})"
+            assert abs(got - value) <= tol, (
+                f"{at}: shipped {got}, refit {value} (tolerance {tol:.3g})"
+            )
         else:
             assert got == value, f"{at}: shipped {got!r}, refit {value!r}"
 
@@ -343,11 +401,18 @@ def test_shipped_jetson_tables_are_what_the_fit_produces():
         assert_report_close(shipped.manifest["fit"], report, f"{network} fit")
         assert shipped.manifest["fixed_ms"] == pytest.approx(model.fixed_ms, rel=FIT_RTOL, abs=1e-4)
         fresh = jetson_nano.make_table(model, report, network)
-        pd.testing.assert_frame_equal(shipped.entries[list(KEY)].reset_index(drop=True),
-                                      fresh.entries[list(KEY)].reset_index(drop=True),
-                                      check_dtype=False)  # the same configurations, in order
-        np.testing.assert_allclose(shipped.entries.median_ms, fresh.entries.median_ms,
-                                   rtol=ENTRY_RTOL, atol=ENTRY_ATOL, err_msg=network)
+        pd.testing.assert_frame_equal(
+            shipped.entries[list(KEY)].reset_index(drop=True),
+            fresh.entries[list(KEY)].reset_index(drop=True),
+            check_dtype=False,
+        )  # the same configurations, in order
+        np.testing.assert_allclose(
+            shipped.entries.median_ms,
+            fresh.entries.median_ms,
+            rtol=ENTRY_RTOL,
+            atol=ENTRY_ATOL,
+            err_msg=network,
+        )
     assert report["per_layer_test"]["n"] > 50
     assert set(report["networks"]) == {"resnet50", "vgg16", "mobilenetv2"}
 
@@ -372,8 +437,10 @@ def nano_ms_by_hand(op, cin, cout, k, stride, in_hw, p):
 
 def shipped_nano(network):
     folder = jetson_nano.TABLES / network
-    return (yaml.safe_load((folder / "manifest.yaml").read_text()),
-            pd.read_csv(folder / "table.csv"))
+    return (
+        yaml.safe_load((folder / "manifest.yaml").read_text()),
+        pd.read_csv(folder / "table.csv"),
+    )
 
 
 def test_one_shipped_nano_entry_worked_by_hand():
@@ -412,18 +479,43 @@ def test_shipped_nano_fit_error_agrees_with_the_recorded_figures():
     data = jetson_nano.DATA
     # VGG-16 at 224x224 (held out): 13 3x3 convs, 5 pools, 3 linear layers
     layers, cin, hw = [], 3, 224
-    for v in (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"):
+    for v in (
+        64,
+        64,
+        "M",
+        128,
+        128,
+        "M",
+        256,
+        256,
+        256,
+        "M",
+        512,
+        512,
+        512,
+        "M",
+        512,
+        512,
+        512,
+        "M",
+    ):
         if v == "M":
             hw //= 2
         else:
             layers.append(("conv", cin, v, 3, 1, hw))
             cin = v
-    layers += [("linear", 512 * 7 * 7, 4096, 1, 1, 1), ("linear", 4096, 4096, 1, 1, 1),
-               ("linear", 4096, 1000, 1, 1, 1)]
+    layers += [
+        ("linear", 512 * 7 * 7, 4096, 1, 1, 1),
+        ("linear", 4096, 4096, 1, 1, 1),
+        ("linear", 4096, 1000, 1, 1, 1),
+    ]
     modelled = sum(nano_ms_by_hand(*layer, p) for layer in layers) + manifest["fixed_ms"]
     nets = pd.read_csv(data / "jetson_nano_networks.csv")
-    measured = nets[(nets.network == "vgg16") & (nets.precision == "fp32")
-                    & nets.runtime.str.startswith("TensorRT (ONNX")].latency_ms
+    measured = nets[
+        (nets.network == "vgg16")
+        & (nets.precision == "fp32")
+        & nets.runtime.str.startswith("TensorRT (ONNX")
+    ].latency_ms
     assert len(measured) == 1
     measured = float(measured.iloc[0])
     stated = fit["networks"]["vgg16"]
@@ -433,8 +525,11 @@ def test_shipped_nano_fit_error_agrees_with_the_recorded_figures():
     # every per-layer 3x3 figure: the mean error is the n-weighted mean of the stated train and
     # held-out MAPEs (each printed to 4 decimals), whatever the split
     per_layer = pd.read_csv(data / "jetson_nano_conv3x3_per_layer.csv")
-    ape = [abs(nano_ms_by_hand("conv", r.channels, r.channels, 3, 1, r.input_hw, p) - r.per_layer_ms)
-           / r.per_layer_ms for r in per_layer.itertuples(index=False)]
+    ape = [
+        abs(nano_ms_by_hand("conv", r.channels, r.channels, 3, 1, r.input_hw, p) - r.per_layer_ms)
+        / r.per_layer_ms
+        for r in per_layer.itertuples(index=False)
+    ]
     train, test = fit["per_layer_train"], fit["per_layer_test"]
     assert train["n"] + test["n"] == len(ape)
     stated_mape = (train["n"] * train["mape"] + test["n"] * test["mape"]) / len(ape)
@@ -454,15 +549,22 @@ def test_jetson_profile_refuses_an_unshipped_network():
         JetsonNanoProfile().bind(tiny_space())
 
 
-# -- live measurement ----------------------------------------------------------------------------------
+# -- live measurement ------------------------------------------------------------------------
 def test_live_profile_measures_every_candidate(tmp_path):
     problem = PruningProblem(
-        name="tiny_live", network={"name": "tiny", "width": 1.0},
+        name="tiny_live",
+        network={"name": "tiny", "width": 1.0},
         dataset={"name": "synthetic", "image_size": 16, "augment_crop": 0, "augment_hflip": False},
-        hardware={"_target_": "hamp_bench.problems.hardware.live.LiveProfile", "warmup": 1,
-                  "repeats": 3},
-        objectives=["error", "latency"], levels=4, progress=False,  # the (tiny, synthetic) recipe
-        model_dir=str(tmp_path))
+        hardware={
+            "_target_": "hamp_bench.problems.hardware.live.LiveProfile",
+            "warmup": 1,
+            "repeats": 3,
+        },
+        objectives=["error", "latency"],
+        levels=4,
+        progress=False,  # the (tiny, synthetic) recipe
+        model_dir=str(tmp_path),
+    )
     assert problem.objective_names == ["error", "latency_ms"]
     assert not problem.cheap_mask[1]  # measured, so not a free query
     assert problem.nadir[1] > 0 and problem.describe()["latency_bounds"]["latency_bound_ms"] > 0
@@ -480,34 +582,65 @@ def test_live_profile_bad_input():
     with pytest.raises(ConfigError, match="repeats >= 1"):
         LiveProfile(repeats=0)
     with pytest.raises(ConfigError, match="hardware.path is not a parameter"):
-        components.build({"_target_": "hamp_bench.problems.hardware.live.LiveProfile",
-                          "path": "t"}, "hardware")
+        components.build(
+            {"_target_": "hamp_bench.problems.hardware.live.LiveProfile", "path": "t"}, "hardware"
+        )
 
 
 @pytest.mark.slow
 def test_record_and_validate_from_the_command_line(tmp_path):
-    run = lambda *a: subprocess.run([sys.executable, "-m", *a], cwd=tmp_path, capture_output=True,  # noqa: E731
-                                    text=True, timeout=300)
-    r = run("hamp_bench.record_latency", "network=tiny", "dataset=digits", "out=tbl", "levels=3",
-            "timing.repeats=3", "timing.warmup=1", "checkpoints=2")
+    run = lambda *a: subprocess.run(
+        [sys.executable, "-m", *a],
+        cwd=tmp_path,
+        capture_output=True,  # noqa: E731
+        text=True,
+        timeout=300,
+    )
+    r = run(
+        "hamp_bench.record_latency",
+        "network=tiny",
+        "dataset=digits",
+        "out=tbl",
+        "levels=3",
+        "timing.repeats=3",
+        "timing.warmup=1",
+        "checkpoints=2",
+    )
     assert r.returncode == 0, r.stderr
     assert "recorded 24 layer configurations of tiny" in r.stdout
-    r = run("hamp_bench.validate_table", "network=tiny", "dataset=digits", "hardware=table",
-            "hardware.path=tbl", "n=6", "levels=3", "timing.repeats=3", "timing.warmup=1",
-            "timing.threads=2")
+    r = run(
+        "hamp_bench.validate_table",
+        "network=tiny",
+        "dataset=digits",
+        "hardware=table",
+        "hardware.path=tbl",
+        "n=6",
+        "levels=3",
+        "timing.repeats=3",
+        "timing.warmup=1",
+        "timing.threads=2",
+    )
     assert r.returncode == 0, r.stderr
     assert "Kendall tau" in r.stdout
     # the table was recorded with one thread (the recorder's default): the check says so
     assert "threads: table 1, live 2" in r.stdout
     for f in ("validation.csv", "validation.json", "scatter.png", "scatter.pdf"):
         assert (tmp_path / "validation" / "tiny" / f).is_file()
-    r = run("hamp_bench.validate_table", "network=vgg16", "dataset=digits", "hardware=table",
-            "hardware.path=tbl", "n=6")
+    r = run(
+        "hamp_bench.validate_table",
+        "network=vgg16",
+        "dataset=digits",
+        "hardware=table",
+        "hardware.path=tbl",
+        "n=6",
+    )
     assert r.returncode == 2 and "made for another network" in r.stderr
     assert "Traceback" not in r.stderr
     r = run("hamp_bench.validate_table", "network=tiny", "dataset=digits", "hardware=macs", "n=6")
     assert r.returncode == 2 and "hardware=macs is not a table" in r.stderr
     # the old name still works, and says which to use
-    r = run("hamp_bench.record", "network=tiny", "dataset=digits", "out=tbl2", "timing.provider=cuda")
+    r = run(
+        "hamp_bench.record", "network=tiny", "dataset=digits", "out=tbl2", "timing.provider=cuda"
+    )
     assert r.returncode == 2 and "provider=cuda" in r.stderr
     assert "use python -m hamp_bench.record_latency" in r.stderr.splitlines()[0]

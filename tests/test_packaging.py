@@ -3,11 +3,11 @@
 import shutil
 import subprocess
 import sys
-import tomllib
 import zipfile
 from pathlib import Path
 
 import pytest
+import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
@@ -31,11 +31,38 @@ def wheel(tmp_path_factory):
     """Built from a copy of the source without build/ (setuptools reuses build/lib, where a file
     deleted from the source would linger and hide a packaging mistake)."""
     out, src = tmp_path_factory.mktemp("wheel"), tmp_path_factory.mktemp("src") / "hamp_bench"
-    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(
-        "build", "dist", ".git", ".venv", ".ci-venv", "*.egg-info", "__pycache__", "runs",
-        "multirun", "examples"))
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "-q", "-w", str(out), str(src)], check=True, capture_output=True)
+    shutil.copytree(
+        ROOT,
+        src,
+        ignore=shutil.ignore_patterns(
+            "build",
+            "dist",
+            ".git",
+            ".venv",
+            ".ci-venv",
+            "*.egg-info",
+            "__pycache__",
+            "runs",
+            "multirun",
+            "examples",
+        ),
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
+    )
     (whl,) = out.glob("hamp_bench-*.whl")
     return whl
 
@@ -58,15 +85,30 @@ def test_wheel_has_one_top_level_package_and_the_configs(wheel):
 
 def test_installed_wheel_runs_from_another_directory(wheel, tmp_path):
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
-                    str(target), str(wheel)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+    )
     work = tmp_path / "elsewhere"
     work.mkdir()
     # the installed copy must come first, ahead of any editable install of the checkout
-    code = ("import sys; sys.path.insert(0, %r); import hamp_bench; "
-            "assert hamp_bench.__file__.startswith(%r), hamp_bench.__file__; "
-            "sys.argv = ['hamp_bench', 'problem=zdt1', 'budget=100', 'hydra.run.dir=out']; "
-            "from hamp_bench.cli.run import main; main()") % (str(target), str(target))
+    code = (
+        f"import sys; sys.path.insert(0, {str(target)!r}); import hamp_bench; "
+        f"assert hamp_bench.__file__.startswith({str(target)!r}), hamp_bench.__file__; "
+        "sys.argv = ['hamp_bench', 'problem=zdt1', 'budget=100', 'hydra.run.dir=out']; "
+        "from hamp_bench.cli.run import main; main()"
+    )
     r = subprocess.run([sys.executable, "-c", code], cwd=work, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert (work / "out" / "front.csv").exists()

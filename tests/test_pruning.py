@@ -10,8 +10,14 @@ import torch
 from hamp_bench.errors import ConfigError
 from hamp_bench.problems.costs import CostModel, count_macs, trace_layers
 from hamp_bench.problems.networks import NETWORKS, build_network
-from hamp_bench.problems.pruning import (channel_ranking, channel_scores, group_sizes,
-                                         keep_counts, kept_channels, prune)
+from hamp_bench.problems.pruning import (
+    channel_ranking,
+    channel_scores,
+    group_sizes,
+    keep_counts,
+    kept_channels,
+    prune,
+)
 
 NETS = ["tiny", "vgg16", "resnet20", "mobilenetv2"]
 

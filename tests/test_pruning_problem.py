@@ -15,19 +15,23 @@ from hamp_bench.errors import ConfigError, DataError, GenomeError
 from hamp_bench.evaluator import Evaluator
 from hamp_bench.problems import base_models
 from hamp_bench.problems.configs import PruningProblemConfig
-from hamp_bench.problems.pruning_problem import PruningProblem
 from hamp_bench.problems.pruning import kept_channels, prune
+from hamp_bench.problems.pruning_problem import PruningProblem
 from hamp_bench.problems.training import error_rate, recalibrate_bn
 
 from conftest import conf_dir, make_config, presets, read_evaluations, run_cell
 
-TINY = dict(name="tiny_test", network={"name": "tiny", "width": 1.0},
-            dataset={"name": "synthetic", "image_size": 16, "augment_crop": 0,
-                     "augment_hflip": False},
-            hardware={"_target_": "hamp_bench.problems.hardware.macs.MacsProxy"},
-            objectives=["error", "latency", "memory"], levels=8,
-            fidelity={"finetune_steps": 2, "finetune_batch": 16},
-            pretrain={"epochs": 3, "batch_size": 32, "lr": 0.05}, progress=False)
+TINY = dict(
+    name="tiny_test",
+    network={"name": "tiny", "width": 1.0},
+    dataset={"name": "synthetic", "image_size": 16, "augment_crop": 0, "augment_hflip": False},
+    hardware={"_target_": "hamp_bench.problems.hardware.macs.MacsProxy"},
+    objectives=["error", "latency", "memory"],
+    levels=8,
+    fidelity={"finetune_steps": 2, "finetune_batch": 16},
+    pretrain={"epochs": 3, "batch_size": 32, "lr": 0.05},
+    progress=False,
+)
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +63,9 @@ def test_evaluation_is_deterministic_per_genome(problem, model_dir):
 
 
 def test_all_keep_without_finetuning_is_the_base_model(model_dir):
-    p = PruningProblem(**{**TINY, "fidelity": {"finetune_steps": 0, "bn_batches": 0}},
-                       model_dir=model_dir)
+    p = PruningProblem(
+        **{**TINY, "fidelity": {"finetune_steps": 0, "bn_batches": 0}}, model_dir=model_dir
+    )
     F = p.evaluate(np.array([[8, 8, 8]])).F[0]
     assert F[0] == error_rate(p.base, p.data.val)
     assert F[1] == pytest.approx(p.nadir[1]) and F[2] == pytest.approx(p.nadir[2])
@@ -68,7 +73,9 @@ def test_all_keep_without_finetuning_is_the_base_model(model_dir):
 
 
 def test_bn_recalibration_uses_the_statistics_of_its_batches(problem):
-    net = prune(problem.base, kept_channels(problem.rankings, problem.keep(np.array([[4, 4, 4]]))[0]))
+    net = prune(
+        problem.base, kept_channels(problem.rankings, problem.keep(np.array([[4, 4, 4]]))[0])
+    )
     recalibrate_bn(net, problem.data.train, batches=2, batch_size=32)
     conv, bn = net.features[0], net.features[1]
     with torch.no_grad():
@@ -86,8 +93,15 @@ def test_cheap_objectives_match_and_cost_no_budget(problem):
     assert cheap[0, 0] < cheap[1, 0]  # fewer channels, fewer MACs
 
 
-@pytest.mark.parametrize("genome, message", [([1, 2], "expects 3"), ([1, 2, 9], "outside"),
-                                             ([0, 2, 3], "outside"), ([1.5, 2, 3], "integer")])
+@pytest.mark.parametrize(
+    "genome, message",
+    [
+        ([1, 2], "expects 3"),
+        ([1, 2, 9], "outside"),
+        ([0, 2, 3], "outside"),
+        ([1.5, 2, 3], "integer"),
+    ],
+)
 def test_bad_genomes(problem, genome, message):
     with pytest.raises(GenomeError, match=message):
         problem.evaluate(np.array([genome]))
@@ -103,10 +117,13 @@ def test_two_objectives_and_bad_objective_lists(model_dir):
 def test_base_model_is_cached_by_content(problem, model_dir):
     path = problem.base_meta["path"]
     again = PruningProblem(**TINY, model_dir=model_dir)
-    assert again.base_meta["path"] == path and again.base_meta["train_seconds"] == \
-        problem.base_meta["train_seconds"]  # loaded, not retrained
-    other = PruningProblem(**{**TINY, "pretrain": {**TINY["pretrain"], "seed": 1}},
-                           model_dir=model_dir)
+    assert (
+        again.base_meta["path"] == path
+        and again.base_meta["train_seconds"] == problem.base_meta["train_seconds"]
+    )  # loaded, not retrained
+    other = PruningProblem(
+        **{**TINY, "pretrain": {**TINY["pretrain"], "seed": 1}}, model_dir=model_dir
+    )
     assert other.base_meta["path"] != path
     blob = torch.load(path, weights_only=True)  # loads under the safe loader
     assert blob["meta"]["network"] == {"name": "tiny", "width": 1.0}
@@ -116,10 +133,15 @@ def test_corrupt_or_foreign_checkpoints_are_refused(problem, tmp_path, model_dir
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"garbage")
     with pytest.raises(DataError, match=str(bad)):
-        PruningProblem(**{**TINY, "pretrain": {**TINY["pretrain"], "checkpoint": str(bad)}},
-                       model_dir=model_dir)
-    foreign = {**TINY, "network": {"name": "tiny", "width": 0.5},
-               "pretrain": {**TINY["pretrain"], "checkpoint": problem.base_meta["path"]}}
+        PruningProblem(
+            **{**TINY, "pretrain": {**TINY["pretrain"], "checkpoint": str(bad)}},
+            model_dir=model_dir,
+        )
+    foreign = {
+        **TINY,
+        "network": {"name": "tiny", "width": 0.5},
+        "pretrain": {**TINY["pretrain"], "checkpoint": problem.base_meta["path"]},
+    }
     with pytest.raises(DataError, match="trained for network"):
         PruningProblem(**foreign, model_dir=model_dir)
 
@@ -135,8 +157,13 @@ def test_interrupted_pretraining_leaves_no_checkpoint(tmp_path, monkeypatch):
 
 
 def test_run_rescores_the_front_on_the_test_set(tmp_path):
-    out = run_cell(tmp_path, "problem=tiny_synthetic", "algorithm.pop_size=6", "budget=18",
-                   f"cache.dir={tmp_path / 'cache'}")
+    out = run_cell(
+        tmp_path,
+        "problem=tiny_synthetic",
+        "algorithm.pop_size=6",
+        "budget=18",
+        f"cache.dir={tmp_path / 'cache'}",
+    )
     front = pd.read_csv(tmp_path / "front.csv")
     ev = read_evaluations(tmp_path)
     assert "test_error" in front and front["test_error"].between(0, 1).all()
@@ -173,12 +200,16 @@ def test_config_modules_import_without_torch():
     modules = set()
     for group in ("network", "dataset", "hardware", "problem"):
         for preset in presets(group):
-            for entry in yaml.safe_load((conf_dir() / group / f"{preset}.yaml").read_text())["defaults"]:
+            for entry in yaml.safe_load((conf_dir() / group / f"{preset}.yaml").read_text())[
+                "defaults"
+            ]:
                 if isinstance(entry, str) and entry.startswith(f"/schema/{group}/"):
                     modules.add(entry.split("@")[0].rpartition("/")[2].rpartition(".")[0])
     assert "hamp_bench.problems.hardware.live" in modules
-    code = f"import sys, importlib; [importlib.import_module(m) for m in {sorted(modules)}]; " \
-           "print('torch' in sys.modules)"
+    code = (
+        f"import sys, importlib; [importlib.import_module(m) for m in {sorted(modules)}]; "
+        "print('torch' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "False", out.stderr
 
@@ -195,8 +226,14 @@ def test_command_line_dataset_and_hardware_reach_the_problem():
 
 @pytest.mark.slow
 def test_pretrain_entry_point(tmp_path):
-    cmd = [sys.executable, "-m", "hamp_bench.pretrain", "problem=tiny_synthetic",
-           f"problem.model_dir={tmp_path}", f"hydra.run.dir={tmp_path / 'out'}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "hamp_bench.pretrain",
+        "problem=tiny_synthetic",
+        f"problem.model_dir={tmp_path}",
+        f"hydra.run.dir={tmp_path / 'out'}",
+    ]
     first = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True)
     assert first.returncode == 0, first.stderr
     (path,) = (tmp_path / "models").glob("tiny-synthetic-*.pt")

@@ -20,8 +20,9 @@ from conftest import read_evaluations, run_cell
 def test_record_contract(tmp_path):
     out = run_cell(tmp_path, "algorithm=nsga2", "problem=zdt1", "budget=400", "seed=2")
     ev = read_evaluations(tmp_path)
-    assert list(ev.columns) == (["eval_id", "batch"] + [f"x{i}" for i in range(30)]
-                                + ["f1", "f2", "cached", "wall_s"])
+    assert list(ev.columns) == (
+        ["eval_id", "batch"] + [f"x{i}" for i in range(30)] + ["f1", "f2", "cached", "wall_s"]
+    )
     assert ev["eval_id"].tolist() == list(range(400))
     assert ev["batch"].tolist() == sorted(ev["batch"])  # one batch per generation
     assert ev["batch"].nunique() == 10
@@ -81,9 +82,18 @@ def test_failed_run_records_the_error(tmp_path):
 
 def _start_long_run(tmp_path):
     """A run that would take hours: random search on zdt1, tiny batches, frequent flushes."""
-    cmd = [sys.executable, "-m", "hamp_bench", "algorithm=random", "algorithm.batch_size=7",
-           "problem=zdt1", "budget=100000000", "run_record.flush_every_s=0.01",
-           f"hydra.run.dir={tmp_path}", "progress.mode=off"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "hamp_bench",
+        "algorithm=random",
+        "algorithm.batch_size=7",
+        "problem=zdt1",
+        "budget=100000000",
+        "run_record.flush_every_s=0.01",
+        f"hydra.run.dir={tmp_path}",
+        "progress.mode=off",
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -25,26 +25,57 @@ from hamp_bench.run_record import RECORD_VERSION
 from conftest import run_cell
 
 
-def _fake_run(folder, F, fingerprint="fp", algorithm="a", seed=0, version=1, status="completed",
-              nadir=(1, 1), problem="p", telemetry=None):
+def _fake_run(
+    folder,
+    F,
+    fingerprint="fp",
+    algorithm="a",
+    seed=0,
+    version=1,
+    status="completed",
+    nadir=(1, 1),
+    problem="p",
+    telemetry=None,
+):
     folder.mkdir(parents=True)
-    meta = {"record_version": version, "status": status, "algorithm": algorithm,
-            "seed": seed, "budget": len(F), "budget_used": len(F),
-            "problem": {"name": problem, "fingerprint": fingerprint, "n_var": 1,
-                        "objectives": [{"name": "f1", "direction": "min"},
-                                       {"name": "f2", "direction": "min"}],
-                        "ideal": [0, 0], "nadir": list(nadir), "ref_point_normalised": [1.1, 1.1]}}
+    meta = {
+        "record_version": version,
+        "status": status,
+        "algorithm": algorithm,
+        "seed": seed,
+        "budget": len(F),
+        "budget_used": len(F),
+        "problem": {
+            "name": problem,
+            "fingerprint": fingerprint,
+            "n_var": 1,
+            "objectives": [{"name": "f1", "direction": "min"}, {"name": "f2", "direction": "min"}],
+            "ideal": [0, 0],
+            "nadir": list(nadir),
+            "ref_point_normalised": [1.1, 1.1],
+        },
+    }
     if version == 2:  # what differs from version 1: the config's layout (docs/records.md)
-        meta["config"] = {"run_record": {"flush_every_s": 1.0},
-                          "algorithm": {"_target_": "x.Y", "pop_size": 4, "variation": {
-                              "crossover_prob": 0.9, "crossover_eta": 15.0,
-                              "mutation_prob": None, "mutation_eta": 20.0}}}
+        meta["config"] = {
+            "run_record": {"flush_every_s": 1.0},
+            "algorithm": {
+                "_target_": "x.Y",
+                "pop_size": 4,
+                "variation": {
+                    "crossover_prob": 0.9,
+                    "crossover_eta": 15.0,
+                    "mutation_prob": None,
+                    "mutation_eta": 20.0,
+                },
+            },
+        }
     (folder / "run.json").write_text(json.dumps(meta))
     rows = "\n".join(f"{i},0,{a},{b}" for i, (a, b) in enumerate(F))
     (folder / "evaluations.csv").write_text("eval_id,x0,f1,f2\n" + rows + "\n")
     if telemetry is not None:
-        (folder / "algorithm.json").write_text(json.dumps(
-            {"record_version": version, "algorithm": algorithm, **telemetry}))
+        (folder / "algorithm.json").write_text(
+            json.dumps({"record_version": version, "algorithm": algorithm, **telemetry})
+        )
     return meta
 
 
@@ -77,8 +108,13 @@ def test_the_true_front_is_rebuilt_from_the_recorded_config(tmp_path):
     """IGD+'s reference is the problem's own front, built from run.json's resolved config."""
     meta = _fake_run(tmp_path / "r", [(0.5, 0.5)], version=2)
     meta["problem"]["has_true_front"] = True
-    meta["config"]["problem"] = {"_target_": "hamp_bench.problems.benchmarks.PymooBenchmark",
-                                 "name": "zdt1", "function": "zdt1", "n_var": 30, "n_obj": None}
+    meta["config"]["problem"] = {
+        "_target_": "hamp_bench.problems.benchmarks.PymooBenchmark",
+        "name": "zdt1",
+        "function": "zdt1",
+        "n_var": 30,
+        "n_obj": None,
+    }
     (tmp_path / "r" / "run.json").write_text(json.dumps(meta))
     front, source = reference_front([read_run(tmp_path / "r")])
     assert source == "true Pareto front" and len(front) > 100
@@ -117,13 +153,21 @@ def test_summarise_against_scipy_u_and_holm_by_hand():
     """p from scipy's rank-sum test, A12 from its U statistic, Holm by hand: none of them from
     reports/stats.py. Ties (values rounded to 0.05) and a lower-is-better indicator included."""
     rng = np.random.default_rng(0)
-    runs = {"ref": rng.normal(0.8, 0.05, 11), "worse": rng.normal(0.7, 0.05, 11),
-            "tied": np.round(rng.normal(0.8, 0.05, 11) / 0.05) * 0.05,
-            "close": rng.normal(0.74, 0.05, 9)}
+    runs = {
+        "ref": rng.normal(0.8, 0.05, 11),
+        "worse": rng.normal(0.7, 0.05, 11),
+        "tied": np.round(rng.normal(0.8, 0.05, 11) / 0.05) * 0.05,
+        "close": rng.normal(0.74, 0.05, 9),
+    }
     runs["ref"] = np.round(runs["ref"] / 0.05) * 0.05  # ties within and across algorithms
-    table = pd.DataFrame({"problem": "p", "status": "completed",
-                          "algorithm": np.concatenate([[a] * len(v) for a, v in runs.items()]),
-                          "hv": np.concatenate(list(runs.values()))})
+    table = pd.DataFrame(
+        {
+            "problem": "p",
+            "status": "completed",
+            "algorithm": np.concatenate([[a] * len(v) for a, v in runs.items()]),
+            "hv": np.concatenate(list(runs.values())),
+        }
+    )
     table["igd"] = -table["hv"]  # the same values, lower is better
     s = summarise(table, "ref", {"hv": "max", "igd": "min"}).set_index("algorithm")
     others = ["close", "tied", "worse"]
@@ -170,8 +214,9 @@ def test_committed_example_hypervolumes_by_hand():
         ref = np.array(meta["ref_point_normalised"])
         N = (F - ideal) / (nadir - ideal)
         by_hand = _hv_2d_by_hand(N, ref)
-        assert by_hand == pytest.approx(moocore.hypervolume(N[np.all(N < ref, axis=1)], ref=ref),
-                                        rel=1e-12)
+        assert by_hand == pytest.approx(
+            moocore.hypervolume(N[np.all(N < ref, axis=1)], ref=ref), rel=1e-12
+        )
         assert r.hv == pytest.approx(by_hand, rel=1e-9), r.run_dir
 
 
@@ -211,23 +256,57 @@ def test_a_version_1_record_still_reads():
 
 def test_a_version_2_record_and_its_telemetry_read_and_are_reported(tmp_path):
     assert RECORD_VERSION in READABLE_RECORD_VERSIONS  # what this suite writes, it reads
-    generation = [{"generation": g, "evaluations": 4 * (g + 1), "operator": op, "reward": 0.1,
-                   "fallback": g == 0} for g, op in enumerate(["sbx", "sbx", "de", None])]
-    _fake_run(tmp_path / "runs" / "h0", [(0.2, 0.6), (0.5, 0.3)], algorithm="hamp", version=2,
-              telemetry={"values": {"fallback_generations": 1},
-                         "series": {"generation": generation,
-                                    "local_search": [{"generation": 1, "screened": 8,
-                                                      "proposed": 2}]}})
-    _fake_run(tmp_path / "runs" / "h1", [(0.3, 0.3)], algorithm="hamp", seed=1, version=2,
-              telemetry={"values": {}, "series": {"generation": [
-                  {"generation": 0, "evaluations": 4, "operator": "de", "reward": 0.0,
-                   "fallback": False}]}})
+    generation = [
+        {
+            "generation": g,
+            "evaluations": 4 * (g + 1),
+            "operator": op,
+            "reward": 0.1,
+            "fallback": g == 0,
+        }
+        for g, op in enumerate(["sbx", "sbx", "de", None])
+    ]
+    _fake_run(
+        tmp_path / "runs" / "h0",
+        [(0.2, 0.6), (0.5, 0.3)],
+        algorithm="hamp",
+        version=2,
+        telemetry={
+            "values": {"fallback_generations": 1},
+            "series": {
+                "generation": generation,
+                "local_search": [{"generation": 1, "screened": 8, "proposed": 2}],
+            },
+        },
+    )
+    _fake_run(
+        tmp_path / "runs" / "h1",
+        [(0.3, 0.3)],
+        algorithm="hamp",
+        seed=1,
+        version=2,
+        telemetry={
+            "values": {},
+            "series": {
+                "generation": [
+                    {
+                        "generation": 0,
+                        "evaluations": 4,
+                        "operator": "de",
+                        "reward": 0.0,
+                        "fallback": False,
+                    }
+                ]
+            },
+        },
+    )
     _fake_run(tmp_path / "runs" / "n0", [(0.4, 0.4)], algorithm="nsga2", version=2)
     t = read_telemetry(tmp_path / "runs" / "h0")
     assert t.values == {"fallback_generations": 1}
     assert list(t.series["generation"].operator[:3]) == ["sbx", "sbx", "de"]
     assert t.series["local_search"].to_dict("records") == [
-        {"generation": 1, "screened": 8, "proposed": 2}]
+        {"generation": 1, "screened": 8, "proposed": 2}
+    ]
     assert read_telemetry(tmp_path / "runs" / "n0") is None  # nothing recorded, no file
     run = read_run(tmp_path / "runs" / "h0")
     assert run.telemetry.values == t.values and run.hypervolume() == pytest.approx(0.63)
@@ -236,16 +315,21 @@ def test_a_version_2_record_and_its_telemetry_read_and_are_reported(tmp_path):
     md = (tmp_path / "out" / "report.md").read_text()
     assert "## Algorithm telemetry" in md
     # 5 generations over 2 runs: sbx 2, de 2, none 1
-    assert ("| problem | algorithm | runs | generations | (none) | de | sbx |\n|---|---|---|---|---|"
-            "---|---|\n| p | hamp | 2 | 5 | 0.2000 | 0.4000 | 0.4000 |") in md
+    assert (
+        "| problem | algorithm | runs | generations | (none) | de | sbx |\n|---|---|---|---|---|"
+        "---|---|\n| p | hamp | 2 | 5 | 0.2000 | 0.4000 | 0.4000 |"
+    ) in md
     assert "nsga2 |" not in md.split("## Algorithm telemetry")[1]
 
 
 def test_other_record_versions_are_refused_with_what_to_do(tmp_path):
     _fake_run(tmp_path / "v3", [(0.1, 0.2)], version=3)
-    with pytest.raises(RecordError, match=r"v3/run.json has record_version 3; this hamp_bench "
-                       r"reads record versions 1 and 2; it was written by a newer hamp_bench: "
-                       r"report on it with that version, or upgrade this one"):
+    with pytest.raises(
+        RecordError,
+        match=r"v3/run.json has record_version 3; this hamp_bench "
+        r"reads record versions 1 and 2; it was written by a newer hamp_bench: "
+        r"report on it with that version, or upgrade this one",
+    ):
         read_runs(tmp_path / "v3")
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "algorithm.json").write_text('{"series": {"generation": 3}}')
@@ -262,7 +346,9 @@ def test_a_report_without_telemetry_has_no_telemetry_section(tmp_path):
 def test_single_runs_and_incomplete_runs_are_reported_not_tested(tmp_path):
     _fake_run(tmp_path / "runs" / "a", [(0.1, 0.5)], algorithm="hamp")
     _fake_run(tmp_path / "runs" / "b", [(0.5, 0.1)], algorithm="nsga2")
-    _fake_run(tmp_path / "runs" / "c", [(0.5, 0.5)], algorithm="nsga2", seed=1, status="interrupted")
+    _fake_run(
+        tmp_path / "runs" / "c", [(0.5, 0.5)], algorithm="nsga2", seed=1, status="interrupted"
+    )
     result = build_report([tmp_path / "runs"], tmp_path / "out", figures_on=False)
     md = (tmp_path / "out" / "report.md").read_text()
     assert "statistics are impossible" in md
@@ -275,16 +361,42 @@ def test_a_whole_report_from_real_runs(tmp_path):
     for problem in ("zdt1", "zdt2"):
         for alg in ("hamp", "nsga2", "random"):
             for seed in range(3):
-                run_cell(tmp_path / "runs" / f"{problem}-{alg}-{seed}", f"algorithm={alg}",
-                         f"problem={problem}", "budget=200", f"seed={seed}")
-    r = subprocess.run([sys.executable, "-m", "hamp_bench.report", str(tmp_path / "runs"),
-                        "--out", str(tmp_path / "rep"), "--reference", "nsga2"],
-                       capture_output=True, text=True, timeout=300)
+                run_cell(
+                    tmp_path / "runs" / f"{problem}-{alg}-{seed}",
+                    f"algorithm={alg}",
+                    f"problem={problem}",
+                    "budget=200",
+                    f"seed={seed}",
+                )
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hamp_bench.report",
+            str(tmp_path / "runs"),
+            "--out",
+            str(tmp_path / "rep"),
+            "--reference",
+            "nsga2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     out = tmp_path / "rep"
-    for f in ("report.md", "tables.tex", "summary.csv", "runs.csv", "anytime.csv",
-              "figures/cd_diagram.pdf", "figures/hv_box_zdt1.png", "figures/anytime_zdt1.pdf",
-              "figures/eaf50_zdt2.png", "figures/front_zdt1_f1_f2.png"):
+    for f in (
+        "report.md",
+        "tables.tex",
+        "summary.csv",
+        "runs.csv",
+        "anytime.csv",
+        "figures/cd_diagram.pdf",
+        "figures/hv_box_zdt1.png",
+        "figures/anytime_zdt1.pdf",
+        "figures/eaf50_zdt2.png",
+        "figures/front_zdt1_f1_f2.png",
+    ):
         assert (out / f).is_file(), f
     summary = pd.read_csv(out / "summary.csv")
     assert len(summary) == 6 and summary.hv_median.between(0, 1.21).all()
@@ -293,6 +405,16 @@ def test_a_whole_report_from_real_runs(tmp_path):
     assert "python -m hamp_bench.report" in md
     tex = (out / "tables.tex").read_text()
     assert r"\toprule" in tex and r"\textbf{" in tex
-    r = subprocess.run([sys.executable, "-m", "hamp_bench.report", str(tmp_path / "empty"),
-                        "--out", str(tmp_path / "x")], capture_output=True, text=True)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hamp_bench.report",
+            str(tmp_path / "empty"),
+            "--out",
+            str(tmp_path / "x"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 2 and "does not exist" in r.stderr and "Traceback" not in r.stderr

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from hamp_bench.algorithms.halp import HALP
+from hamp_bench.components import build
 from hamp_bench.errors import ConfigError
 from hamp_bench.evaluator import Evaluator
-from hamp_bench.components import build
 
 from conftest import make_config, read_evaluations, run_cell
 
@@ -14,8 +14,13 @@ TINY = ("problem=tiny_synthetic", "problem.fidelity.finetune_steps=0")
 
 
 def test_weighted_sum_splits_the_budget_over_its_weight_vectors(tmp_path):
-    run_cell(tmp_path, "algorithm=weighted_sum", "problem=zdt1", "budget=400",
-             "algorithm.weights=[[1,0],[0,1]]")
+    run_cell(
+        tmp_path,
+        "algorithm=weighted_sum",
+        "problem=zdt1",
+        "budget=400",
+        "algorithm.weights=[[1,0],[0,1]]",
+    )
     ev = read_evaluations(tmp_path)
     first, second = ev.iloc[:200], ev.iloc[200:]
     assert len(ev) == 400
@@ -24,19 +29,28 @@ def test_weighted_sum_splits_the_budget_over_its_weight_vectors(tmp_path):
     assert second.f2.min() < first.f2.min()
 
 
-@pytest.mark.parametrize("weights, message", [
-    ("[[1,1,1]]", "every weight vector needs 2 entries"),
-    ("[[-1,1]]", "must be non-negative"),
-])
+@pytest.mark.parametrize(
+    "weights, message",
+    [
+        ("[[1,1,1]]", "every weight vector needs 2 entries"),
+        ("[[-1,1]]", "must be non-negative"),
+    ],
+)
 def test_weighted_sum_bad_weights(tmp_path, weights, message):
     with pytest.raises(ConfigError, match=message):
-        run_cell(tmp_path, "algorithm=weighted_sum", "problem=zdt1", "budget=10",
-                 f"algorithm.weights={weights}")
+        run_cell(
+            tmp_path,
+            "algorithm=weighted_sum",
+            "problem=zdt1",
+            "budget=10",
+            f"algorithm.weights={weights}",
+        )
 
 
 def test_latency_constrained_truly_evaluates_only_feasible_candidates(tmp_path):
-    out = run_cell(tmp_path, "algorithm=latency_constrained", *TINY, "budget=30",
-                   "algorithm.fractions=[0.3]")
+    out = run_cell(
+        tmp_path, "algorithm=latency_constrained", *TINY, "budget=30", "algorithm.fractions=[0.3]"
+    )
     p = out.problem
     limit = p.ideal[1] + 0.3 * (p.nadir[1] - p.ideal[1])
     ev = read_evaluations(tmp_path)
@@ -46,14 +60,21 @@ def test_latency_constrained_truly_evaluates_only_feasible_candidates(tmp_path):
 
 def test_latency_constrained_bad_budgets(tmp_path):
     with pytest.raises(ConfigError, match="below the smallest reachable macs_M"):
-        run_cell(tmp_path, "algorithm=latency_constrained", *TINY, "budget=10",
-                 "algorithm.budgets=[0.0001]")
+        run_cell(
+            tmp_path,
+            "algorithm=latency_constrained",
+            *TINY,
+            "budget=10",
+            "algorithm.budgets=[0.0001]",
+        )
     with pytest.raises(ConfigError, match="algorithm.constrain must differ"):
-        run_cell(tmp_path, "algorithm=latency_constrained", *TINY, "budget=10",
-                 "algorithm.constrain=0")
+        run_cell(
+            tmp_path, "algorithm=latency_constrained", *TINY, "budget=10", "algorithm.constrain=0"
+        )
     with pytest.raises(ConfigError, match="algorithm.optimise=5 is not an objective index"):
-        run_cell(tmp_path, "algorithm=latency_constrained", *TINY, "budget=10",
-                 "algorithm.optimise=5")
+        run_cell(
+            tmp_path, "algorithm=latency_constrained", *TINY, "budget=10", "algorithm.optimise=5"
+        )
 
 
 def test_uniform_sweeps_every_level_once(tmp_path):
@@ -64,7 +85,11 @@ def test_uniform_sweeps_every_level_once(tmp_path):
     assert out.evaluator.used == 8 and out.status == "completed"
     run_cell(tmp_path / "three", "algorithm=uniform", *TINY, "budget=3")
     genes = read_evaluations(tmp_path / "three")[["x0", "x1", "x2"]].to_numpy()
-    assert genes.tolist() == [[1, 1, 1], [4, 4, 4], [8, 8, 8]] or genes.tolist() == [[1, 1, 1], [5, 5, 5], [8, 8, 8]]
+    assert genes.tolist() == [[1, 1, 1], [4, 4, 4], [8, 8, 8]] or genes.tolist() == [
+        [1, 1, 1],
+        [5, 5, 5],
+        [8, 8, 8],
+    ]
 
 
 def test_halp_follows_a_monotone_path_and_honours_its_budgets(tmp_path):

@@ -15,15 +15,28 @@ from hamp_bench.components import build, defaults, schema
 from conftest import make_config, presets
 
 ROOT = Path(__file__).resolve().parent.parent
-ENGINE = sorted(p.stem for p in (ROOT / "hamp_bench").glob("*.py")
-                if p.stem not in ("__init__", "__main__", "report", "pretrain", "record",
-                                  "record_latency", "validate_table"))
+ENGINE = sorted(
+    p.stem
+    for p in (ROOT / "hamp_bench").glob("*.py")
+    if p.stem
+    not in (
+        "__init__",
+        "__main__",
+        "report",
+        "pretrain",
+        "record",
+        "record_latency",
+        "validate_table",
+    )
+)
 ABOVE = ("hamp_bench.problems", "hamp_bench.algorithms", "hamp_bench.reports", "hamp_bench.cli")
 
 
 def test_importing_the_runner_loads_nothing_above_the_engine():
-    code = ("import sys, hamp_bench.runner; "
-            f"print(sorted(m for m in sys.modules if m.startswith({ABOVE!r})))")
+    code = (
+        "import sys, hamp_bench.runner; "
+        f"print(sorted(m for m in sys.modules if m.startswith({ABOVE!r})))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout
 
@@ -57,8 +70,11 @@ def _module_level_imports(path: Path) -> set[str]:
 
 
 def _graph() -> dict[str, set[str]]:
-    files = [p for folder in ("hamp_bench", "problems", "algorithms", "reports")
-             for p in (ROOT / folder).rglob("*.py")]
+    files = [
+        p
+        for folder in ("hamp_bench", "problems", "algorithms", "reports")
+        for p in (ROOT / folder).rglob("*.py")
+    ]
     modules = {_package_of(p): p for p in files}
     graph = {}
     for name, path in modules.items():
@@ -87,7 +103,7 @@ def test_no_import_cycles():
         for dep in sorted(graph[node]):
             if dep.startswith("hamp_bench.") and dep.count(".") >= 1 and dep in graph:
                 if state.get(dep) == 1:
-                    cycle = path[path.index(dep):] + [dep] if dep in path else [node, dep]
+                    cycle = path[path.index(dep) :] + [dep] if dep in path else [node, dep]
                     raise AssertionError(f"import cycle: {' -> '.join(cycle)}")
                 if dep not in state:
                     visit(dep, path + [dep])
@@ -116,7 +132,6 @@ def test_every_problem_preset_composes(problem):
 def test_presets_state_only_what_differs_from_the_defaults():
     """A preset that repeats a default would be a second declaration of it."""
     import yaml
-
     from hydra.utils import get_class
 
     for group in ("algorithm",):
@@ -124,8 +139,11 @@ def test_presets_state_only_what_differs_from_the_defaults():
             text = yaml.safe_load((ROOT / "conf" / group / f"{preset}.yaml").read_text())
             cls = get_class(make_config(f"{group}={preset}", "problem=zdt1")[group]._target_)
             declared = defaults(cls)
-            repeated = {k: v for k, v in text.items()
-                        if k not in ("defaults", "_target_") and declared.get(k) == v}
+            repeated = {
+                k: v
+                for k, v in text.items()
+                if k not in ("defaults", "_target_") and declared.get(k) == v
+            }
             assert not repeated, f"conf/{group}/{preset}.yaml repeats defaults {repeated}"
 
 
@@ -133,6 +151,12 @@ def test_schema_follows_the_signature():
     from hamp_bench.algorithms.pymoo_moeas import NSGA2
 
     fields = {f.name for f in __import__("dataclasses").fields(schema(NSGA2))}
-    assert fields == {"_target_", "name", "pop_size", "n_offsprings", "eliminate_duplicates",
-                      "variation"}
+    assert fields == {
+        "_target_",
+        "name",
+        "pop_size",
+        "n_offsprings",
+        "eliminate_duplicates",
+        "variation",
+    }
     assert defaults(NSGA2)["pop_size"] is None  # one default, the signature's

@@ -15,7 +15,6 @@ that the mating tournament prefers the lower fitness (tests/test_algorithms.py).
 
 import pytest
 
-
 from conftest import run_cell
 
 pytestmark = [pytest.mark.slow, pytest.mark.full]  # HAMP_BENCH_FULL=1 runs them (conftest.py)
@@ -27,9 +26,17 @@ BUDGET = {"zdt1": 20000, "zdt2": 20000, "zdt3": 20000, "dtlz2": 10000}
 @pytest.mark.parametrize("problem", ["zdt1", "zdt2", "zdt3", "dtlz2"])
 @pytest.mark.parametrize("algorithm", MOEAS)
 def test_moea_reaches_the_true_front(tmp_path, algorithm, problem):
-    extra = ["algorithm.ls_every=10"] if algorithm == "hamp" else []  # cheap functions: LS less often
-    out = run_cell(tmp_path, f"algorithm={algorithm}", f"problem={problem}",
-                   f"budget={BUDGET[problem]}", "seed=1", *extra)
+    extra = (
+        ["algorithm.ls_every=10"] if algorithm == "hamp" else []
+    )  # cheap functions: LS less often
+    out = run_cell(
+        tmp_path,
+        f"algorithm={algorithm}",
+        f"problem={problem}",
+        f"budget={BUDGET[problem]}",
+        "seed=1",
+        *extra,
+    )
     p = out.problem
     hv = p.space.hypervolume(out.evaluator.front.F)
     true = p.space.hypervolume(p.true_front())

@@ -30,16 +30,21 @@ def _check_writable(config: DictConfig, key: str, fix: str) -> None:
     except OSError as e:
         if os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise
-        print(f"hamp_bench: error: cannot write the run record into {folder} "
-              f"({e.strerror or e}); {fix}", file=sys.stderr)
+        print(
+            f"hamp_bench: error: cannot write the run record into {folder} "
+            f"({e.strerror or e}); {fix}",
+            file=sys.stderr,
+        )
         sys.exit(2)
 
 
 class OutputDirCheck(Callback):
     def on_run_start(self, config: DictConfig, **kwargs) -> None:
-        _check_writable(config, "hydra.run.dir",
-                        "point hydra.run.dir=... at a folder you can write to")
+        _check_writable(
+            config, "hydra.run.dir", "point hydra.run.dir=... at a folder you can write to"
+        )
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
-        _check_writable(config, "hydra.sweep.dir",
-                        "point hydra.sweep.dir=... at a folder you can write to")
+        _check_writable(
+            config, "hydra.sweep.dir", "point hydra.sweep.dir=... at a folder you can write to"
+        )

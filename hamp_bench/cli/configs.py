@@ -73,7 +73,7 @@ def searchpath_dirs(argv: list[str]) -> list[Path]:
             for entry in value.strip("[]").split(","):
                 entry = entry.strip().strip("'\"")
                 if entry.startswith("file://"):
-                    dirs.append(Path(entry[len("file://"):]).expanduser())
+                    dirs.append(Path(entry[len("file://") :]).expanduser())
     return [d for d in dirs if d.is_dir()]
 
 

@@ -30,6 +30,8 @@ def cli_errors(prog: str, left_behind: Callable[[], str] = _nothing_left) -> Ite
         sys.exit(2)
     except (KeyboardInterrupt, RunInterrupted) as e:
         sigterm = isinstance(e, RunInterrupted)
-        print(f"{prog}: {'terminated' if sigterm else 'interrupted'}; {left_behind()}",
-              file=sys.stderr)
+        print(
+            f"{prog}: {'terminated' if sigterm else 'interrupted'}; {left_behind()}",
+            file=sys.stderr,
+        )
         sys.exit(143 if sigterm else 130)

@@ -26,11 +26,15 @@ def main() -> None:
 def _app(cfg: DictConfig) -> None:
     with cli_errors(PROG, lambda: "no base model was saved"):
         if "pretrain" not in cfg.problem:
-            raise ConfigError(f"problem={cfg.problem.name} has no base model to pretrain; "
-                              "choose a pruning problem such as problem=vgg16_jetson")
+            raise ConfigError(
+                f"problem={cfg.problem.name} has no base model to pretrain; "
+                "choose a pruning problem such as problem=vgg16_jetson"
+            )
         problem = build(cfg.problem, "problem")
     meta = problem.base_meta
-    print(f"base model: {meta['path']}\n"
-          f"  {meta['network']['name']} on {meta['dataset']['name']}: validation error "
-          f"{meta['val_error']:.4f}, test error {meta['test_error']:.4f}, "
-          f"trained in {meta['train_seconds']:.0f} s")
+    print(
+        f"base model: {meta['path']}\n"
+        f"  {meta['network']['name']} on {meta['dataset']['name']}: validation error "
+        f"{meta['val_error']:.4f}, test error {meta['test_error']:.4f}, "
+        f"trained in {meta['train_seconds']:.0f} s"
+    )

@@ -66,6 +66,8 @@ def _app(cfg: DictConfig) -> None:
         plan = RecordingPlan(shape, **{f.name: cfg[f.name] for f in fields(RecordingSettings)})
         table = record_table(plan, OmegaConf.to_object(cfg.timing), cfg.out)
     m = table.manifest
-    print(f"recorded {len(table.entries)} layer configurations of {shape.name} in {table.path}\n"
-          f"  fixed cost {m['fixed_ms']:.3f} ms; whole-network check points: MAPE "
-          f"{m['checkpoints']['mape']:.1%} over {m['checkpoints']['n']}")
+    print(
+        f"recorded {len(table.entries)} layer configurations of {shape.name} in {table.path}\n"
+        f"  fixed cost {m['fixed_ms']:.3f} ms; whole-network check points: MAPE "
+        f"{m['checkpoints']['mape']:.1%} over {m['checkpoints']['n']}"
+    )

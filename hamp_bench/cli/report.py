@@ -15,16 +15,22 @@ from hamp_bench.reports.build import build_report
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
-    ap = argparse.ArgumentParser(prog="python -m hamp_bench.report", description=__doc__.splitlines()[0])
-    ap.add_argument("dirs", nargs="+", type=Path, help="folders holding run records (searched recursively)")
+    ap = argparse.ArgumentParser(
+        prog="python -m hamp_bench.report", description=__doc__.splitlines()[0]
+    )
+    ap.add_argument(
+        "dirs", nargs="+", type=Path, help="folders holding run records (searched recursively)"
+    )
     ap.add_argument("--out", type=Path, required=True, help="folder for the report")
     ap.add_argument("--reference", default="hamp", help="algorithm the others are tested against")
-    ap.add_argument("--anytime-points", type=int, default=40,
-                    help="evaluation counts sampled per anytime curve")
+    ap.add_argument(
+        "--anytime-points", type=int, default=40, help="evaluation counts sampled per anytime curve"
+    )
     ap.add_argument("--no-figures", action="store_true", help="tables only (faster)")
     args = ap.parse_args(argv)
     command = "python -m hamp_bench.report " + " ".join(shlex.quote(a) for a in argv)
     with cli_errors("hamp_bench.report", lambda: "the report may be incomplete"):
-        result = build_report(args.dirs, args.out, args.reference, not args.no_figures,
-                              args.anytime_points, command)
+        result = build_report(
+            args.dirs, args.out, args.reference, not args.no_figures, args.anytime_points, command
+        )
     print(f"report of {result['runs']} runs in {args.out}/report.md")

@@ -35,10 +35,17 @@ def _app(cfg: DictConfig) -> None:
     def left_behind() -> str:
         if (run_dir / RUN_JSON).exists():
             return f"the partial record is in {run_dir}"
-        return ("it stopped before the run began (building the problem, e.g. pretraining), so "
-                "there is no run record")
+        return (
+            "it stopped before the run began (building the problem, e.g. pretraining), so "
+            "there is no run record"
+        )
 
     with cli_errors(PROG, left_behind), sigterm_raises():
         outcome = run_experiment(cfg, run_dir, overrides=list(hc.overrides.task))
-    log.info("%s: %d evaluations, front of %d, record in %s", outcome.status,
-             outcome.evaluator.used, len(outcome.evaluator.front), run_dir)
+    log.info(
+        "%s: %d evaluations, front of %d, record in %s",
+        outcome.status,
+        outcome.evaluator.used,
+        len(outcome.evaluator.front),
+        run_dir,
+    )

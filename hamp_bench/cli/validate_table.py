@@ -49,16 +49,22 @@ def _app(cfg: DictConfig) -> None:
 
         profile = components.build(cfg.hardware, "hardware")
         if not isinstance(profile, TableProfile):
-            raise ConfigError(f"hardware={cfg.hardware.name} is not a table; choose hardware=table "
-                              "hardware.path=<folder> or hardware=jetson_nano")
+            raise ConfigError(
+                f"hardware={cfg.hardware.name} is not a table; choose hardware=table "
+                "hardware.path=<folder> or hardware=jetson_nano"
+            )
         channels, size, classes = dataset_shape(OmegaConf.to_container(cfg.dataset))
         shape = NetworkShape(cfg.network.name, float(cfg.network.width), channels, size, classes)
         out = cfg.out or f"validation/{shape.name}"
         settings = ValidationSettings(**{f.name: cfg[f.name] for f in fields(ValidationSettings)})
         s = validate(profile, shape, OmegaConf.to_object(cfg.timing), out, settings)
-    print(f"{shape.name}: {s['n']} random pruned networks, table vs live here: Kendall tau "
-          f"{s['kendall_tau']:.3f}, Spearman {s['spearman_rho']:.3f}, MAPE {s['mape']:.1%}\n"
-          f"  written to {out}/ (validation.csv, validation.json, scatter.png/pdf)")
+    print(
+        f"{shape.name}: {s['n']} random pruned networks, table vs live here: Kendall tau "
+        f"{s['kendall_tau']:.3f}, Spearman {s['spearman_rho']:.3f}, MAPE {s['mape']:.1%}\n"
+        f"  written to {out}/ (validation.csv, validation.json, scatter.png/pdf)"
+    )
     if s["mismatch"]:
-        print(f"  note: the table was timed differently from this check ({'; '.join(s['mismatch'])});"
-              " set timing.* to the table's manifest for a like-for-like check")
+        print(
+            f"  note: the table was timed differently from this check ({'; '.join(s['mismatch'])});"
+            " set timing.* to the table's manifest for a like-for-like check"
+        )

@@ -32,12 +32,13 @@ class HardwareProfile(ABC):
 
     def __init__(self, name: str, precision: str):
         if precision not in BYTES:
-            raise ConfigError(f"hardware.precision={precision!r} is unknown; choose one of "
-                              f"{sorted(BYTES)}")
+            raise ConfigError(
+                f"hardware.precision={precision!r} is unknown; choose one of {sorted(BYTES)}"
+            )
         self.name, self.precision = name, precision
         self.bytes_per_value = BYTES[precision]
 
-    def bind(self, space: PruningSpace) -> None:
+    def bind(self, space: PruningSpace) -> None:  # noqa: B027 (optional hook, a no-op here)
         """Prepare for one network's search space: its layers, the keep counts each group can
         take, and the network and input it was traced at (tables check their manifest)."""
 
@@ -46,15 +47,17 @@ class HardwareProfile(ABC):
         """Latency (in the objective's unit) of each row of keep counts, vectorised; NaN where
         the profile needs the networks themselves (see `measure`)."""
 
-    def measure(self, keep: np.ndarray,
-                networks: Iterable[Any]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def measure(
+        self, keep: np.ndarray, networks: Iterable[Any]
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Latency of each row of keep counts and this profile's extras (`extra_names`), given
         the physically pruned networks (an iterable, consumed only by profiles that time them:
         a lookup never builds them)."""
         return self.latency(keep), {}
 
-    def latency_bounds(self, smallest: float, full: float,
-                       full_network: Any) -> tuple[float, float]:
+    def latency_bounds(
+        self, smallest: float, full: float, full_network: Any
+    ) -> tuple[float, float]:
         """Frozen normalisation bounds (ideal, nadir) of the latency objective, given what
         `latency` says of the smallest and the unpruned network: by default those two."""
         return smallest, full
@@ -68,5 +71,9 @@ class HardwareProfile(ABC):
         return self.describe()
 
     def describe(self) -> dict:
-        return {"name": self.name, "precision": self.precision,
-                "objective": self.objective.name, "unit": self.objective.unit}
+        return {
+            "name": self.name,
+            "precision": self.precision,
+            "objective": self.objective.name,
+            "unit": self.objective.unit,
+        }

@@ -62,14 +62,17 @@ class NanoModel:
         macs = config_macs(cfg)
         linear = (cfg["op"] == "linear").to_numpy()
         out_hw = np.where(linear, 1, -(-cfg["in_hw"].to_numpy() // cfg["stride"].to_numpy()))
-        n = cfg["batch"].to_numpy() * cfg["cout"].to_numpy() * out_hw ** 2
+        n = cfg["batch"].to_numpy() * cfg["cout"].to_numpy() * out_hw**2
         winograd = ((cfg["op"] == "conv") & (cfg["kernel"] == 3) & (cfg["stride"] == 1)).to_numpy()
         peak = np.where(winograd, self.gmacs_3x3, self.gmacs_other) * 1e9
         compute = macs / (peak * n / (n + self.n_half))
         in_hw = np.where(linear, 1, cfg["in_hw"].to_numpy())
-        weights = np.where(cfg["op"] == "dwconv", cfg["cout"] * cfg["kernel"] ** 2,
-                           cfg["cin"] * cfg["cout"] * cfg["kernel"] ** 2)
-        values = cfg["batch"] * (cfg["cin"] * in_hw ** 2 + cfg["cout"] * out_hw ** 2) + weights
+        weights = np.where(
+            cfg["op"] == "dwconv",
+            cfg["cout"] * cfg["kernel"] ** 2,
+            cfg["cin"] * cfg["cout"] * cfg["kernel"] ** 2,
+        )
+        values = cfg["batch"] * (cfg["cin"] * in_hw**2 + cfg["cout"] * out_hw**2) + weights
         memory = 4 * values.to_numpy(dtype=float) / (self.dram_gb_s * 1e9)
         return compute, memory, n, winograd
 
@@ -85,8 +88,12 @@ class NanoModel:
         a memory-bound one depends on neither parameter."""
         compute, memory, n, winograd = self._parts(cfg)
         bound = compute >= memory
-        return np.column_stack([np.where(bound & winograd, -1.0 / self.gmacs_3x3, 0.0),
-                                np.where(bound, 1e3 / (n + self.n_half), 0.0)])
+        return np.column_stack(
+            [
+                np.where(bound & winograd, -1.0 / self.gmacs_3x3, 0.0),
+                np.where(bound, 1e3 / (n + self.n_half), 0.0),
+            ]
+        )
 
     def network_ms(self, cfg: pd.DataFrame) -> float:
         return float(self.layer_ms(cfg).sum() + self.fixed_ms)
@@ -95,9 +102,19 @@ class NanoModel:
 # -- calibration data ---------------------------------------------------------------------------
 def per_layer_data() -> pd.DataFrame:
     d = pd.read_csv(DATA / "jetson_nano_conv3x3_per_layer.csv")
-    return pd.DataFrame({"op": "conv", "cin": d.channels, "cout": d.channels, "kernel": 3,
-                         "stride": 1, "in_hw": d.input_hw, "batch": 1,
-                         "ms": d.per_layer_ms, "intercept_ms": d.stack_intercept_ms})
+    return pd.DataFrame(
+        {
+            "op": "conv",
+            "cin": d.channels,
+            "cout": d.channels,
+            "kernel": 3,
+            "stride": 1,
+            "in_hw": d.input_hw,
+            "batch": 1,
+            "ms": d.per_layer_ms,
+            "intercept_ms": d.stack_intercept_ms,
+        }
+    )
 
 
 def network_data() -> pd.DataFrame:
@@ -112,14 +129,36 @@ def _conv(cin, cout, k, s, hw, op="conv"):
 
 def vgg16_224() -> pd.DataFrame:
     rows, cin, hw = [], 3, 224
-    for v in (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"):
+    for v in (
+        64,
+        64,
+        "M",
+        128,
+        128,
+        "M",
+        256,
+        256,
+        256,
+        "M",
+        512,
+        512,
+        512,
+        "M",
+        512,
+        512,
+        512,
+        "M",
+    ):
         if v == "M":
             hw //= 2
         else:
             rows.append(_conv(cin, v, 3, 1, hw))
             cin = v
-    rows += [("linear", 512 * 49, 4096, 1, 1, 1, 1), ("linear", 4096, 4096, 1, 1, 1, 1),
-             ("linear", 4096, 1000, 1, 1, 1, 1)]
+    rows += [
+        ("linear", 512 * 49, 4096, 1, 1, 1, 1),
+        ("linear", 4096, 4096, 1, 1, 1, 1),
+        ("linear", 4096, 1000, 1, 1, 1, 1),
+    ]
     return pd.DataFrame(rows, columns=list(KEY))
 
 
@@ -140,8 +179,15 @@ def resnet50_224() -> pd.DataFrame:
 
 def mobilenetv2_224() -> pd.DataFrame:
     rows, hw, cin = [_conv(3, 32, 3, 2, 224)], 112, 32
-    for t, c, n, s in ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1),
-                       (6, 160, 3, 2), (6, 320, 1, 1)):
+    for t, c, n, s in (
+        (1, 16, 1, 1),
+        (6, 24, 2, 2),
+        (6, 32, 3, 2),
+        (6, 64, 4, 2),
+        (6, 96, 3, 1),
+        (6, 160, 3, 2),
+        (6, 320, 1, 1),
+    ):
         for i in range(n):
             stride, hidden = (s if i == 0 else 1), cin * t
             if t != 1:
@@ -171,8 +217,10 @@ def _gauss_newton(residual, jacobian, x) -> np.ndarray:
         x = x + step
         if np.all(np.abs(step) <= POLISH_RTOL * np.abs(x)):
             return x
-    raise RuntimeError(f"the Jetson Nano fit did not settle in {POLISH_STEPS} Gauss-Newton steps "
-                       f"(last step {step}, at {x})")
+    raise RuntimeError(
+        f"the Jetson Nano fit did not settle in {POLISH_STEPS} Gauss-Newton steps "
+        f"(last step {step}, at {x})"
+    )
 
 
 def fit() -> tuple[NanoModel, dict]:
@@ -195,34 +243,53 @@ def fit() -> tuple[NanoModel, dict]:
 
     best = None
     for x0 in STARTS:
-        res = least_squares(residual, x0=list(x0),
-                            jac=lambda p: model(p).log_layer_jacobian(train),
-                            bounds=([1.0, 0.0], [1e4, 1e5]))
+        res = least_squares(
+            residual,
+            x0=list(x0),
+            jac=lambda p: model(p).log_layer_jacobian(train),
+            bounds=([1.0, 0.0], [1e4, 1e5]),
+        )
         if best is None or res.cost < best.cost:
             best = res
     x = _gauss_newton(residual, lambda p: model(p).log_layer_jacobian(train), best.x)
-    if not (np.all(x >= [1.0, 0.0]) and np.all(x <= [1e4, 1e5])
-            and 0.5 * residual(x) @ residual(x) <= best.cost * (1 + 1e-9)):
+    if not (
+        np.all(x >= [1.0, 0.0])
+        and np.all(x <= [1e4, 1e5])
+        and 0.5 * residual(x) @ residual(x) <= best.cost * (1 + 1e-9)
+    ):
         raise RuntimeError(f"the Jetson Nano fit's polish left the optimum: {best.x} -> {x}")
     # P_other: the root of log(modelled / measured ResNet-50), to a few ulps (monotone in P_other)
     nets = network_data().set_index(network_data().network.str.lower())
     target = float(nets.loc[FIT_NETWORK, "latency_ms"])
     fit_net = REFERENCE_NETWORKS[FIT_NETWORK]()
-    other = brentq(lambda q: np.log(model(x, q).network_ms(fit_net)) - np.log(target), 1.0, 1e4,
-                   xtol=1e-12, rtol=4 * np.finfo(float).eps, maxiter=500)
+    other = brentq(
+        lambda q: np.log(model(x, q).network_ms(fit_net)) - np.log(target),
+        1.0,
+        1e4,
+        xtol=1e-12,
+        rtol=4 * np.finfo(float).eps,
+        maxiter=500,
+    )
     m = model(x, float(other))
 
     def summary(ape):
-        return {"n": int(len(ape)), "mape": round(float(np.mean(ape)), 4),
-                "median_ape": round(float(np.median(ape)), 4), "max_ape": round(float(np.max(ape)), 4)}
+        return {
+            "n": int(len(ape)),
+            "mape": round(float(np.mean(ape)), 4),
+            "median_ape": round(float(np.median(ape)), 4),
+            "max_ape": round(float(np.max(ape)), 4),
+        }
 
     networks = {}
     for name, spec in REFERENCE_NETWORKS.items():
         true = float(nets.loc[name, "latency_ms"])
         pred = m.network_ms(spec())
-        networks[name] = {"measured_ms": true, "modelled_ms": round(pred, 2),
-                          "error": round(float((pred - true) / true), 4) + 0.0,  # never -0.0
-                          "role": "fitted (sets gmacs_other)" if name == FIT_NETWORK else "held out"}
+        networks[name] = {
+            "measured_ms": true,
+            "modelled_ms": round(pred, 2),
+            "error": round(float((pred - true) / true), 4) + 0.0,  # never -0.0
+            "role": "fitted (sets gmacs_other)" if name == FIT_NETWORK else "held out",
+        }
     report = {
         "per_layer_train": summary(_ape(m.layer_ms(train), train.ms)),
         "per_layer_test": summary(_ape(m.layer_ms(test), test.ms)),
@@ -234,32 +301,58 @@ def fit() -> tuple[NanoModel, dict]:
 
 
 # -- the shipped tables -------------------------------------------------------------------------
-def make_table(model: NanoModel, report: dict, network: str, levels: int = 16,
-               round_to: int = 1) -> LatencyTable:
+def make_table(
+    model: NanoModel, report: dict, network: str, levels: int = 16, round_to: int = 1
+) -> LatencyTable:
     """The modelled table of one preset network: every reachable configuration, both inputs."""
     from hamp_bench.problems.search_space import PruningSpace
 
-    frames = [PruningSpace.of(network, 1.0, ch, PRESET_INPUT["image_size"],
-                              PRESET_INPUT["num_classes"], levels, round_to).reachable_configs()
-              for ch in PRESET_INPUT["in_channels"]]
+    frames = [
+        PruningSpace.of(
+            network,
+            1.0,
+            ch,
+            PRESET_INPUT["image_size"],
+            PRESET_INPUT["num_classes"],
+            levels,
+            round_to,
+        ).reachable_configs()
+        for ch in PRESET_INPUT["in_channels"]
+    ]
     cfg = pd.concat(frames).drop(columns="layer").drop_duplicates().sort_values(list(KEY))
     cfg = cfg.reset_index(drop=True)
     entries = cfg.assign(median_ms=np.round(model.layer_ms(cfg), 6), iqr_ms=np.nan, repeats=0)
     manifest = base_manifest(
         provenance="modelled",
-        device=(f"NVIDIA Jetson Nano (modelled: {NANO['cuda_cores']} Maxwell CUDA cores at "
-                f"{NANO['clock_mhz']} MHz, LPDDR4 {NANO['dram_gb_s']} GB/s)"),
-        runtime=RUNTIME, runtime_version="as in the calibration data (not stated there)",
-        execution_provider="GPU (CUDA cores)", precision="fp32", threads="n/a",
-        power_mode="nvpmodel mode 0 (MAXN, 10 W)", warmup="n/a (modelled)",
-        repeats="n/a (modelled)", fixed_ms=round(model.fixed_ms, 4), interpolation="linear_macs",
-        network={"name": network, "width": 1.0, **PRESET_INPUT, "levels": levels,
-                 "round_to": round_to},
+        device=(
+            f"NVIDIA Jetson Nano (modelled: {NANO['cuda_cores']} Maxwell CUDA cores at "
+            f"{NANO['clock_mhz']} MHz, LPDDR4 {NANO['dram_gb_s']} GB/s)"
+        ),
+        runtime=RUNTIME,
+        runtime_version="as in the calibration data (not stated there)",
+        execution_provider="GPU (CUDA cores)",
+        precision="fp32",
+        threads="n/a",
+        power_mode="nvpmodel mode 0 (MAXN, 10 W)",
+        warmup="n/a (modelled)",
+        repeats="n/a (modelled)",
+        fixed_ms=round(model.fixed_ms, 4),
+        interpolation="linear_macs",
+        network={
+            "name": network,
+            "width": 1.0,
+            **PRESET_INPUT,
+            "levels": levels,
+            "round_to": round_to,
+        },
         what_is_timed="conv (BN folded, ReLU fused) and linear layers at batch 1; pooling and "
-                      "residual additions are taken as fused or negligible",
+        "residual additions are taken as fused or negligible",
         fit=report,
-        sources=["iCAS-Lab/NAS-Performance-Modeling data/real_data/real_models.csv @50e6709 "
-                 "(whole networks; per-layer costs derived from its plain-stack measurements)"])
+        sources=[
+            "iCAS-Lab/NAS-Performance-Modeling data/real_data/real_models.csv @50e6709 "
+            "(whole networks; per-layer costs derived from its plain-stack measurements)"
+        ],
+    )
     return LatencyTable(entries, manifest)
 
 

@@ -61,10 +61,12 @@ class LiveProfile(HardwareProfile):
         p = LiveParams(**params)
         super().__init__(p.name, p.precision)
         if p.latency_bound_ms is not None and p.latency_bound_ms <= 0:
-            raise ConfigError(f"hardware.latency_bound_ms must be positive, got "
-                              f"{p.latency_bound_ms}")
-        self.timing = TimingConfig(**{f.name: getattr(p, f.name)
-                                      for f in dataclasses.fields(TimingConfig)})
+            raise ConfigError(
+                f"hardware.latency_bound_ms must be positive, got {p.latency_bound_ms}"
+            )
+        self.timing = TimingConfig(
+            **{f.name: getattr(p, f.name) for f in dataclasses.fields(TimingConfig)}
+        )
         self.timing.check("hardware")
         self.bound_ms: float | None = p.latency_bound_ms
         self.bound_source = "hardware.latency_bound_ms" if self.bound_ms else None
@@ -73,19 +75,23 @@ class LiveProfile(HardwareProfile):
         """Unknown until measured: live latency comes from `measure`."""
         return np.full(len(keep), np.nan)
 
-    def measure(self, keep: np.ndarray,
-                networks: Iterable[Any]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def measure(
+        self, keep: np.ndarray, networks: Iterable[Any]
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         timed = [self.time(net) for net in networks]
-        return (np.array([t["latency"] for t in timed]),
-                {name: np.array([t[name] for t in timed]) for name in self.extra_names})
+        return (
+            np.array([t["latency"] for t in timed]),
+            {name: np.array([t[name] for t in timed]) for name in self.extra_names},
+        )
 
     def time(self, net) -> dict[str, float]:
         """Time one network: `latency` (median ms) plus the extras."""
         t = time_module(net, net.example_input(), self.timing)
         return {"latency": t.median_ms, "latency_iqr_ms": t.iqr_ms, "onnx_mb": t.onnx_mb}
 
-    def latency_bounds(self, smallest: float, full: float,
-                       full_network: Any) -> tuple[float, float]:
+    def latency_bounds(
+        self, smallest: float, full: float, full_network: Any
+    ) -> tuple[float, float]:
         """0 to the configured bound, or without one 1.5x the unpruned network's measured
         latency (timed here, once)."""
         if self.bound_ms is None:
@@ -94,8 +100,9 @@ class LiveProfile(HardwareProfile):
         return 0.0, self.bound_ms
 
     def run_info(self) -> dict[str, Any]:
-        return {"latency_bounds": {"latency_bound_ms": self.bound_ms,
-                                   "bound_source": self.bound_source}}
+        return {
+            "latency_bounds": {"latency_bound_ms": self.bound_ms, "bound_source": self.bound_source}
+        }
 
     def describe(self) -> dict:
         return {**super().describe(), "machine": machine(), **self.timing.describe()}

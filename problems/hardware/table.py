@@ -37,9 +37,24 @@ FORMAT = 1
 KEY = ("op", "cin", "cout", "kernel", "stride", "in_hw", "batch")
 VALUES = ("median_ms", "iqr_ms", "repeats")
 COLUMNS = KEY + VALUES
-MANIFEST_FIELDS = ("format", "provenance", "device", "runtime", "runtime_version",
-                   "execution_provider", "precision", "threads", "power_mode", "warmup",
-                   "repeats", "date", "tool", "network", "fixed_ms", "interpolation")
+MANIFEST_FIELDS = (
+    "format",
+    "provenance",
+    "device",
+    "runtime",
+    "runtime_version",
+    "execution_provider",
+    "precision",
+    "threads",
+    "power_mode",
+    "warmup",
+    "repeats",
+    "date",
+    "tool",
+    "network",
+    "fixed_ms",
+    "interpolation",
+)
 NETWORK_FIELDS = ("name", "width", "in_channels", "image_size", "num_classes")
 PROVENANCES = ("recorded", "modelled")
 INTERPOLATIONS = ("none", "linear_macs")
@@ -72,8 +87,18 @@ def reachable_configs(costs: CostModel, choices: list[np.ndarray], batch: int = 
         else:
             pairs = np.array(np.meshgrid(cins, couts, indexing="ij")).reshape(2, -1).T
         for cin, cout in pairs:
-            rows.append((costs.op[layer], int(cin), int(cout), int(costs.kernel[layer]),
-                         int(costs.specs[layer].stride), int(costs.in_hw[layer]), batch, layer))
+            rows.append(
+                (
+                    costs.op[layer],
+                    int(cin),
+                    int(cout),
+                    int(costs.kernel[layer]),
+                    int(costs.specs[layer].stride),
+                    int(costs.in_hw[layer]),
+                    batch,
+                    layer,
+                )
+            )
     return pd.DataFrame(rows, columns=list(KEY) + ["layer"])
 
 
@@ -81,12 +106,14 @@ def config_macs(df: pd.DataFrame) -> np.ndarray:
     """MACs of each configuration row (conv: per output pixel times pixels; linear: cin*cout)."""
     out_hw = np.where(df["op"] == "linear", 1, -(-df["in_hw"] // df["stride"]))
     fan_in = np.where(df["op"] == "dwconv", 1, df["cin"]) * df["kernel"] ** 2
-    return (df["batch"] * df["cout"] * fan_in * out_hw ** 2).to_numpy(dtype=float)
+    return (df["batch"] * df["cout"] * fan_in * out_hw**2).to_numpy(dtype=float)
 
 
 def describe_config(row) -> str:
-    return (f"{row['op']} cin={row['cin']} cout={row['cout']} kernel={row['kernel']} "
-            f"stride={row['stride']} in_hw={row['in_hw']} batch={row['batch']}")
+    return (
+        f"{row['op']} cin={row['cin']} cout={row['cout']} kernel={row['kernel']} "
+        f"stride={row['stride']} in_hw={row['in_hw']} batch={row['batch']}"
+    )
 
 
 class LatencyTable:
@@ -96,7 +123,9 @@ class LatencyTable:
         self.path = path
         self.manifest = manifest
         self.entries = entries.reset_index(drop=True)
-        self._index = {tuple(r): i for i, r in enumerate(self.entries[list(KEY)].itertuples(index=False))}
+        self._index = {
+            tuple(r): i for i, r in enumerate(self.entries[list(KEY)].itertuples(index=False))
+        }
         self._check()
 
     # -- reading and writing ------------------------------------------------------------------
@@ -105,13 +134,17 @@ class LatencyTable:
         path = Path(path).expanduser()
         table, manifest = path / "table.csv", path / "manifest.yaml"
         if not path.is_dir():
-            raise DataError(f"latency table folder {path} does not exist; record one with "
-                            "`python -m hamp_bench.record_latency ... out=<folder>` or fix "
-                            "hardware.path")
+            raise DataError(
+                f"latency table folder {path} does not exist; record one with "
+                "`python -m hamp_bench.record_latency ... out=<folder>` or fix "
+                "hardware.path"
+            )
         for f in (table, manifest):
             if not f.is_file():
-                raise DataError(f"latency table {path} has no {f.name}; a table is only usable "
-                                "with its manifest (table.csv + manifest.yaml, see docs/hardware.md)")
+                raise DataError(
+                    f"latency table {path} has no {f.name}; a table is only usable "
+                    "with its manifest (table.csv + manifest.yaml, see docs/hardware.md)"
+                )
         try:
             meta = yaml.safe_load(manifest.read_text())
         except yaml.YAMLError as e:
@@ -121,8 +154,10 @@ class LatencyTable:
         try:
             df = pd.read_csv(table, dtype={"op": str})
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
-            raise DataError(f"{table} cannot be read as CSV ({e}); it may be truncated: "
-                            "re-record it (the recorder resumes)") from None
+            raise DataError(
+                f"{table} cannot be read as CSV ({e}); it may be truncated: "
+                "re-record it (the recorder resumes)"
+            ) from None
         return cls(df, meta, path)
 
     @property
@@ -130,7 +165,9 @@ class LatencyTable:
         """A hash of the entries and the manifest (content, not location)."""
         import hashlib
 
-        text = self.entries[list(COLUMNS)].to_csv(index=False) + yaml.safe_dump(self.manifest, sort_keys=True)
+        text = self.entries[list(COLUMNS)].to_csv(index=False) + yaml.safe_dump(
+            self.manifest, sort_keys=True
+        )
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def write(self, path: str | Path) -> None:
@@ -148,16 +185,21 @@ class LatencyTable:
         m, where = self.manifest, self._where()
         missing = [f for f in MANIFEST_FIELDS if f not in m]
         if missing:
-            raise DataError(f"{where}: manifest lacks {missing}; every table needs "
-                            f"{list(MANIFEST_FIELDS)} (see docs/hardware.md)")
+            raise DataError(
+                f"{where}: manifest lacks {missing}; every table needs "
+                f"{list(MANIFEST_FIELDS)} (see docs/hardware.md)"
+            )
         if m["format"] != FORMAT:
-            raise DataError(f"{where}: manifest format {m['format']!r} is not {FORMAT}, the one "
-                            "this version reads; re-record the table")
+            raise DataError(
+                f"{where}: manifest format {m['format']!r} is not {FORMAT}, the one "
+                "this version reads; re-record the table"
+            )
         if m["provenance"] not in PROVENANCES:
             raise DataError(f"{where}: provenance {m['provenance']!r} must be one of {PROVENANCES}")
         if m["interpolation"] not in INTERPOLATIONS:
-            raise DataError(f"{where}: interpolation {m['interpolation']!r} must be one of "
-                            f"{INTERPOLATIONS}")
+            raise DataError(
+                f"{where}: interpolation {m['interpolation']!r} must be one of {INTERPOLATIONS}"
+            )
         net = m["network"]
         if not isinstance(net, dict) or any(k not in net for k in NETWORK_FIELDS):
             raise DataError(f"{where}: manifest 'network' must give {list(NETWORK_FIELDS)}")
@@ -172,8 +214,10 @@ class LatencyTable:
         ints = list(KEY[1:])
         bad = df[ints + ["median_ms"]].isna().any(axis=1)
         if bad.any():
-            raise DataError(f"{where}: table.csv row {int(np.flatnonzero(bad)[0]) + 2} has empty "
-                            "fields; the file may be truncated: re-record it")
+            raise DataError(
+                f"{where}: table.csv row {int(np.flatnonzero(bad)[0]) + 2} has empty "
+                "fields; the file may be truncated: re-record it"
+            )
         if not (df["median_ms"] > 0).all():
             raise DataError(f"{where}: table.csv has non-positive median_ms; re-record it")
         if self.entries.duplicated(list(KEY)).any():
@@ -181,16 +225,22 @@ class LatencyTable:
 
     def check_network(self, shape: NetworkShape) -> None:
         net, where = self.manifest["network"], self._where()
-        mismatch = [f"{k}: table {net[k]!r}, problem {getattr(shape, k)!r}"
-                    for k in ("name", "width", "image_size", "num_classes")
-                    if net[k] != getattr(shape, k)]
-        channels = net["in_channels"] if isinstance(net["in_channels"], list) else [net["in_channels"]]
+        mismatch = [
+            f"{k}: table {net[k]!r}, problem {getattr(shape, k)!r}"
+            for k in ("name", "width", "image_size", "num_classes")
+            if net[k] != getattr(shape, k)
+        ]
+        channels = (
+            net["in_channels"] if isinstance(net["in_channels"], list) else [net["in_channels"]]
+        )
         if shape.in_channels not in channels:
             mismatch.append(f"in_channels: table {channels}, problem {shape.in_channels}")
         if mismatch:
-            raise DataError(f"{where} was made for another network ({'; '.join(mismatch)}); "
-                            "record a table for this network and input with "
-                            "`python -m hamp_bench.record_latency`")
+            raise DataError(
+                f"{where} was made for another network ({'; '.join(mismatch)}); "
+                "record a table for this network and input with "
+                "`python -m hamp_bench.record_latency`"
+            )
 
     # -- lookups -------------------------------------------------------------------------------
     def lookup(self, configs: pd.DataFrame) -> np.ndarray:
@@ -208,7 +258,8 @@ class LatencyTable:
                 f"{self._where()} has no entry for {describe_config(row)} "
                 f"({len(missing)} configurations missing in all); record them with "
                 "`python -m hamp_bench.record_latency` for this network, levels and round_to, or "
-                "declare `interpolation: linear_macs` in the manifest")
+                "declare `interpolation: linear_macs` in the manifest"
+            )
         return ms
 
     def _interpolate(self, configs: pd.DataFrame) -> np.ndarray:
@@ -239,8 +290,11 @@ class TableLookup:
         self._offset = np.concatenate([[0], np.cumsum((costs.cin + 1) * (costs.cout + 1))[:-1]])
         self._flat = np.full(int(((costs.cin + 1) * (costs.cout + 1)).sum()), np.nan)
         layer = configs["layer"].to_numpy()
-        self._flat[self._offset[layer] + configs["cin"].to_numpy() * self._stride[layer]
-                   + configs["cout"].to_numpy()] = ms
+        self._flat[
+            self._offset[layer]
+            + configs["cin"].to_numpy() * self._stride[layer]
+            + configs["cout"].to_numpy()
+        ] = ms
         self._costs = costs
 
     def layer_ms(self, keep: np.ndarray) -> np.ndarray:
@@ -256,8 +310,12 @@ def base_manifest(**fields: Any) -> dict[str, Any]:
     from hamp_bench import __version__
 
     m = {f: "unknown" for f in MANIFEST_FIELDS}
-    m.update(format=FORMAT, date=_dt.date.today().isoformat(), tool=f"hamp_bench {__version__}",
-             interpolation="none")
+    m.update(
+        format=FORMAT,
+        date=_dt.date.today().isoformat(),
+        tool=f"hamp_bench {__version__}",
+        interpolation="none",
+    )
     m.update(fields)
     return m
 

@@ -19,8 +19,19 @@ if TYPE_CHECKING:
 
 SHIPPED = Path(__file__).resolve().parent / "tables"
 #: what a profile's description keeps of its table's manifest
-MANIFEST_KEYS = ("provenance", "device", "runtime", "runtime_version", "execution_provider",
-                 "precision", "threads", "power_mode", "date", "fixed_ms", "interpolation")
+MANIFEST_KEYS = (
+    "provenance",
+    "device",
+    "runtime",
+    "runtime_version",
+    "execution_provider",
+    "precision",
+    "threads",
+    "power_mode",
+    "date",
+    "fixed_ms",
+    "interpolation",
+)
 
 
 class TableProfile(HardwareProfile):
@@ -36,8 +47,10 @@ class TableProfile(HardwareProfile):
 
     def table_path(self, shape: NetworkShape) -> Path:
         if not self.path:
-            raise ConfigError("hardware=table needs hardware.path=<folder with table.csv and "
-                              "manifest.yaml>; record one with `python -m hamp_bench.record_latency`")
+            raise ConfigError(
+                "hardware=table needs hardware.path=<folder with table.csv and "
+                "manifest.yaml>; record one with `python -m hamp_bench.record_latency`"
+            )
         return Path(self.path).expanduser()
 
     def bind(self, space: PruningSpace) -> None:
@@ -47,11 +60,15 @@ class TableProfile(HardwareProfile):
             raise ConfigError(
                 f"{self.table.path} was timed at precision {self.table.manifest['precision']} but "
                 f"hardware.precision={self.precision}; set hardware.precision="
-                f"{self.table.manifest['precision']} so that memory and latency agree")
+                f"{self.table.manifest['precision']} so that memory and latency agree"
+            )
         self._lookup = TableLookup(self.table, space.costs, space.choices)
         m = self.table.manifest
-        self.objective = Objective("latency_ms", unit=f"ms, {m['provenance']} table: {m['device']}, "
-                                   f"{m['runtime']} {m['precision']}", cheap=True)
+        self.objective = Objective(
+            "latency_ms",
+            unit=f"ms, {m['provenance']} table: {m['device']}, {m['runtime']} {m['precision']}",
+            cheap=True,
+        )
 
     def latency(self, keep: np.ndarray) -> np.ndarray:
         if self._lookup is None:
@@ -61,8 +78,11 @@ class TableProfile(HardwareProfile):
     def describe(self) -> dict:
         d = super().describe()
         if self.table is not None:
-            d.update(path=str(self.table.path), table_sha256=self.table.sha256,
-                     table={k: self.table.manifest[k] for k in MANIFEST_KEYS})
+            d.update(
+                path=str(self.table.path),
+                table_sha256=self.table.sha256,
+                table={k: self.table.manifest[k] for k in MANIFEST_KEYS},
+            )
             if "fit" in self.table.manifest:
                 d["table"]["fit"] = self.table.manifest["fit"]
         return d
@@ -83,7 +103,9 @@ class JetsonNanoProfile(TableProfile):
         path = SHIPPED / "jetson_nano" / shape.name
         if not path.is_dir():
             have = sorted(p.name for p in (SHIPPED / "jetson_nano").iterdir() if p.is_dir())
-            raise ConfigError(f"no shipped Jetson Nano table for network {shape.name!r} (tables "
-                              f"exist for {have}); record one with `python -m "
-                              "hamp_bench.record_latency` and use hardware=table hardware.path=...")
+            raise ConfigError(
+                f"no shipped Jetson Nano table for network {shape.name!r} (tables "
+                f"exist for {have}); record one with `python -m "
+                "hamp_bench.record_latency` and use hardware=table hardware.path=..."
+            )
         return path

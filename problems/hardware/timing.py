@@ -27,8 +27,11 @@ if TYPE_CHECKING:
     from torch import nn
 
 #: short names for onnxruntime execution providers
-PROVIDERS = {"cpu": "CPUExecutionProvider", "cuda": "CUDAExecutionProvider",
-             "tensorrt": "TensorrtExecutionProvider"}
+PROVIDERS = {
+    "cpu": "CPUExecutionProvider",
+    "cuda": "CUDAExecutionProvider",
+    "tensorrt": "TensorrtExecutionProvider",
+}
 RUNTIMES = ("onnxruntime", "torch")
 
 
@@ -46,30 +49,42 @@ class TimingConfig:
 
     def check(self, where: str = "hardware") -> None:
         if self.runtime not in RUNTIMES:
-            raise ConfigError(f"{where}.runtime={self.runtime!r} is unknown; choose one of {RUNTIMES}")
+            raise ConfigError(
+                f"{where}.runtime={self.runtime!r} is unknown; choose one of {RUNTIMES}"
+            )
         if self.warmup < 0 or self.repeats < 1 or self.threads < 0:
-            raise ConfigError(f"{where}: warmup >= 0, repeats >= 1 and threads >= 0 are required, "
-                              f"got warmup={self.warmup}, repeats={self.repeats}, threads={self.threads}")
+            raise ConfigError(
+                f"{where}: warmup >= 0, repeats >= 1 and threads >= 0 are required, "
+                f"got warmup={self.warmup}, repeats={self.repeats}, threads={self.threads}"
+            )
         if self.runtime == "onnxruntime":
             import onnxruntime as ort
 
             if self.provider not in PROVIDERS:
-                raise ConfigError(f"{where}.provider={self.provider!r} is unknown; choose one of "
-                                  f"{sorted(PROVIDERS)}")
+                raise ConfigError(
+                    f"{where}.provider={self.provider!r} is unknown; choose one of "
+                    f"{sorted(PROVIDERS)}"
+                )
             if PROVIDERS[self.provider] not in ort.get_available_providers():
                 raise ConfigError(
-                    f"{where}.provider={self.provider}: onnxruntime {ort.__version__} on this machine "
-                    f"offers only {ort.get_available_providers()}; install the matching onnxruntime "
-                    f"build (e.g. onnxruntime-gpu) or choose {where}.provider=cpu")
+                    f"{where}.provider={self.provider}: onnxruntime {ort.__version__} on this "
+                    f"machine offers only {ort.get_available_providers()}; install the matching "
+                    "onnxruntime "
+                    f"build (e.g. onnxruntime-gpu) or choose {where}.provider=cpu"
+                )
         else:
             import torch
 
             if self.provider not in ("cpu", "cuda"):
-                raise ConfigError(f"{where}.provider={self.provider!r} is unknown for runtime=torch; "
-                                  "choose cpu or cuda")
+                raise ConfigError(
+                    f"{where}.provider={self.provider!r} is unknown for runtime=torch; "
+                    "choose cpu or cuda"
+                )
             if self.provider == "cuda" and not torch.cuda.is_available():
-                raise ConfigError(f"{where}.provider=cuda but torch sees no CUDA device here; "
-                                  f"choose {where}.provider=cpu")
+                raise ConfigError(
+                    f"{where}.provider=cuda but torch sees no CUDA device here; "
+                    f"choose {where}.provider=cpu"
+                )
 
     def describe(self) -> dict:
         """What a manifest or run.json records about how times were taken."""
@@ -81,11 +96,16 @@ class TimingConfig:
             import torch
 
             version = torch.__version__
-        return {"runtime": self.runtime, "runtime_version": version,
-                "execution_provider": PROVIDERS.get(self.provider, self.provider)
-                if self.runtime == "onnxruntime" else self.provider,
-                "threads": self.threads or "runtime default", "warmup": self.warmup,
-                "repeats": self.repeats}
+        return {
+            "runtime": self.runtime,
+            "runtime_version": version,
+            "execution_provider": PROVIDERS.get(self.provider, self.provider)
+            if self.runtime == "onnxruntime"
+            else self.provider,
+            "threads": self.threads or "runtime default",
+            "warmup": self.warmup,
+            "repeats": self.repeats,
+        }
 
 
 @dataclass(frozen=True)
@@ -102,8 +122,15 @@ def onnx_bytes(module: nn.Module, example: torch.Tensor) -> bytes:
     buf = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        torch.onnx.export(module.eval(), example, buf, dynamo=False, input_names=["x"],
-                          output_names=["y"], opset_version=17)
+        torch.onnx.export(
+            module.eval(),
+            example,
+            buf,
+            dynamo=False,
+            input_names=["x"],
+            output_names=["y"],
+            opset_version=17,
+        )
     return buf.getvalue()
 
 
@@ -112,8 +139,9 @@ def _summary(times_ms: list[float]) -> tuple[float, float]:
     return float(med), float(q3 - q1)
 
 
-def time_module(module: nn.Module, example: torch.Tensor, cfg: TimingConfig,
-                copies: int = 1) -> Timing:
+def time_module(
+    module: nn.Module, example: torch.Tensor, cfg: TimingConfig, copies: int = 1
+) -> Timing:
     """Median and IQR of `cfg.repeats` timed forward passes after `cfg.warmup` untimed ones.
 
     `copies` > 1 loads that many instances of the model, each with its own weights in memory,
@@ -128,8 +156,13 @@ def time_module(module: nn.Module, example: torch.Tensor, cfg: TimingConfig,
     return Timing(*_summary(times), onnx_mb=onnx_mb)
 
 
-def time_interleaved(modules: list[nn.Module], example: torch.Tensor, cfg: TimingConfig,
-                     rounds: int = 10, seed: int = 0) -> list[Timing]:
+def time_interleaved(
+    modules: list[nn.Module],
+    example: torch.Tensor,
+    cfg: TimingConfig,
+    rounds: int = 10,
+    seed: int = 0,
+) -> list[Timing]:
     """Times of several models measured in `rounds` rounds, each visiting every model once in a
     fresh random order for ceil(`cfg.repeats` / rounds) passes: a slow spell of the machine
     (other tenants, clocks) then spreads over all models instead of biasing the few timed
@@ -148,8 +181,9 @@ def time_interleaved(modules: list[nn.Module], example: torch.Tensor, cfg: Timin
     return [Timing(*_summary(t), onnx_mb=mb) for t, (_, mb) in zip(times, loaded)]
 
 
-def _runners(module: nn.Module, example: torch.Tensor, cfg: TimingConfig,
-             copies: int = 1) -> tuple[list[Callable[[], object]], float]:
+def _runners(
+    module: nn.Module, example: torch.Tensor, cfg: TimingConfig, copies: int = 1
+) -> tuple[list[Callable[[], object]], float]:
     """`copies` callables, each running one forward pass of its own instance of the module (own
     weights in memory) as `cfg` says, and the size of the ONNX export in MB (NaN for torch)."""
     module = module.eval()
@@ -161,8 +195,10 @@ def _runners(module: nn.Module, example: torch.Tensor, cfg: TimingConfig,
         so.intra_op_num_threads = cfg.threads
         so.log_severity_level = 3
         feed = {"x": example.numpy()}
-        sessions = [ort.InferenceSession(model, so, providers=[PROVIDERS[cfg.provider]])
-                    for _ in range(copies)]
+        sessions = [
+            ort.InferenceSession(model, so, providers=[PROVIDERS[cfg.provider]])
+            for _ in range(copies)
+        ]
         return [lambda s=s: s.run(None, feed) for s in sessions], len(model) / 1e6
 
     import torch
@@ -176,7 +212,9 @@ def _runners(module: nn.Module, example: torch.Tensor, cfg: TimingConfig,
         def run():
             with torch.inference_mode():
                 instance(example)
+
         return run
+
     instances = [module.to(device)] + [copy.deepcopy(module).to(device) for _ in range(copies - 1)]
     return [runner(m) for m in instances], float("nan")
 

@@ -21,14 +21,16 @@ NETWORKS = {
 }
 
 
-def build_network(name: str, in_channels: int, num_classes: int, input_size: int,
-                  width: float = 1.0) -> PrunableNet:
+def build_network(
+    name: str, in_channels: int, num_classes: int, input_size: int, width: float = 1.0
+) -> PrunableNet:
     if name not in NETWORKS:
         raise ConfigError(f"network.name={name!r} is unknown; choose one of {sorted(NETWORKS)}")
     if width <= 0:
         raise ConfigError(f"network.width must be positive, got {width}")
-    return NETWORKS[name](in_channels=in_channels, num_classes=num_classes,
-                          input_size=input_size, width=width)
+    return NETWORKS[name](
+        in_channels=in_channels, num_classes=num_classes, input_size=input_size, width=width
+    )
 
 
 __all__ = ["ChannelGroup", "NETWORKS", "PrunableNet", "build_network"]

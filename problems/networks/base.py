@@ -35,8 +35,9 @@ class PrunableNet(nn.Module):
 
     # -- declared by each network as it builds itself ----------------------------------------
     def add_group(self, name: str, size: int, producers, consumers, passthrough=()) -> None:
-        self._groups.append(ChannelGroup(name, size, tuple(producers), tuple(consumers),
-                                         tuple(passthrough)))
+        self._groups.append(
+            ChannelGroup(name, size, tuple(producers), tuple(consumers), tuple(passthrough))
+        )
 
     def add_residual(self, block: str, entry_conv: str) -> None:
         """A residual block (module name) whose input, the input of `entry_conv`, stays alive
@@ -55,7 +56,10 @@ class PrunableNet(nn.Module):
         return torch.zeros(batch, self.in_channels, self.input_size, self.input_size)
 
 
-def conv_bn(cin: int, cout: int, kernel: int = 3, stride: int = 1, groups: int = 1) -> list[nn.Module]:
-    return [nn.Conv2d(cin, cout, kernel, stride, kernel // 2, groups=groups, bias=False),
-            nn.BatchNorm2d(cout)]
-
+def conv_bn(
+    cin: int, cout: int, kernel: int = 3, stride: int = 1, groups: int = 1
+) -> list[nn.Module]:
+    return [
+        nn.Conv2d(cin, cout, kernel, stride, kernel // 2, groups=groups, bias=False),
+        nn.BatchNorm2d(cout),
+    ]

@@ -15,18 +15,29 @@ from torch import nn
 from hamp_bench.problems.networks.base import PrunableNet, conv_bn
 
 # expansion t, output channels c, repeats n, first stride s
-CIFAR_PLAN = ((1, 16, 1, 1), (6, 24, 2, 1), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1),
-              (6, 160, 3, 2), (6, 320, 1, 1))
+CIFAR_PLAN = (
+    (1, 16, 1, 1),
+    (6, 24, 2, 1),
+    (6, 32, 3, 2),
+    (6, 64, 4, 2),
+    (6, 96, 3, 1),
+    (6, 160, 3, 2),
+    (6, 320, 1, 1),
+)
 
 
 class InvertedResidual(nn.Module):
     def __init__(self, cin: int, cout: int, stride: int, expansion: int):
         super().__init__()
         hidden = cin * expansion
-        self.expand = nn.Sequential(*conv_bn(cin, hidden, 1), nn.ReLU6(inplace=True)) \
-            if expansion != 1 else None
-        self.dw = nn.Sequential(*conv_bn(hidden, hidden, 3, stride, groups=hidden),
-                                nn.ReLU6(inplace=True))
+        self.expand = (
+            nn.Sequential(*conv_bn(cin, hidden, 1), nn.ReLU6(inplace=True))
+            if expansion != 1
+            else None
+        )
+        self.dw = nn.Sequential(
+            *conv_bn(hidden, hidden, 3, stride, groups=hidden), nn.ReLU6(inplace=True)
+        )
         self.project = nn.Sequential(*conv_bn(hidden, cout, 1))
         self.residual = stride == 1 and cin == cout
 
@@ -37,8 +48,15 @@ class InvertedResidual(nn.Module):
 
 
 class MobileNetV2(PrunableNet):
-    def __init__(self, in_channels: int = 3, num_classes: int = 10, input_size: int = 32,
-                 width: float = 1.0, plan=CIFAR_PLAN, last_channels: int = 1280):
+    def __init__(
+        self,
+        in_channels: int = 3,
+        num_classes: int = 10,
+        input_size: int = 32,
+        width: float = 1.0,
+        plan=CIFAR_PLAN,
+        last_channels: int = 1280,
+    ):
         super().__init__(in_channels, num_classes, input_size)
         c = max(1, round(32 * width))
         self.stem = nn.Sequential(*conv_bn(in_channels, c), nn.ReLU6(inplace=True))
@@ -50,8 +68,13 @@ class MobileNetV2(PrunableNet):
                 block = InvertedResidual(c, cout, stride, t)
                 name = f"blocks.{len(blocks)}"
                 if block.expand is not None:
-                    self.add_group(f"{name}.hidden", c * t, [(f"{name}.expand.0", f"{name}.expand.1")],
-                                   [f"{name}.project.0"], [(f"{name}.dw.0", f"{name}.dw.1")])
+                    self.add_group(
+                        f"{name}.hidden",
+                        c * t,
+                        [(f"{name}.expand.0", f"{name}.expand.1")],
+                        [f"{name}.project.0"],
+                        [(f"{name}.dw.0", f"{name}.dw.1")],
+                    )
                 if block.residual:
                     entry = f"{name}.expand.0" if block.expand is not None else f"{name}.dw.0"
                     self.add_residual(name, entry)

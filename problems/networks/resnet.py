@@ -22,8 +22,9 @@ class BasicBlock(nn.Module):
         self.conv1, self.bn1 = conv_bn(cin, cout, 3, stride)
         self.conv2, self.bn2 = conv_bn(cout, cout, 3, 1)
         self.projection = stride != 1 or cin != cout
-        self.shortcut = nn.Sequential(*conv_bn(cin, cout, 1, stride)) if self.projection \
-            else nn.Identity()
+        self.shortcut = (
+            nn.Sequential(*conv_bn(cin, cout, 1, stride)) if self.projection else nn.Identity()
+        )
 
     def forward(self, x):
         out = F.relu(self.bn1(self.conv1(x)))
@@ -31,8 +32,14 @@ class BasicBlock(nn.Module):
 
 
 class CifarResNet(PrunableNet):
-    def __init__(self, depth: int, in_channels: int = 3, num_classes: int = 10,
-                 input_size: int = 32, width: float = 1.0):
+    def __init__(
+        self,
+        depth: int,
+        in_channels: int = 3,
+        num_classes: int = 10,
+        input_size: int = 32,
+        width: float = 1.0,
+    ):
         super().__init__(in_channels, num_classes, input_size)
         if (depth - 2) % 6:
             raise ValueError(f"CIFAR ResNet depth must be 6n+2, got {depth}")
@@ -55,8 +62,12 @@ class CifarResNet(PrunableNet):
                     stream_consumers[source].append(f"{prefix}.shortcut.0")
                     stream_producers[s].append((f"{prefix}.shortcut.0", f"{prefix}.shortcut.1"))
                 stream_producers[s].append((f"{prefix}.conv2", f"{prefix}.bn2"))
-                self.add_group(f"{prefix}.inner", cout, [(f"{prefix}.conv1", f"{prefix}.bn1")],
-                               [f"{prefix}.conv2"])
+                self.add_group(
+                    f"{prefix}.inner",
+                    cout,
+                    [(f"{prefix}.conv1", f"{prefix}.bn1")],
+                    [f"{prefix}.conv2"],
+                )
                 self.add_residual(prefix, f"{prefix}.conv1")
                 blocks.append(block)
                 hw //= stride
@@ -64,8 +75,9 @@ class CifarResNet(PrunableNet):
             setattr(self, f"stage{s + 1}", nn.Sequential(*blocks))
         stream_consumers[2].append("classifier")
         for s in range(3):
-            self.add_group(f"stage{s + 1}.stream", widths[s], stream_producers[s],
-                           stream_consumers[s])
+            self.add_group(
+                f"stage{s + 1}.stream", widths[s], stream_producers[s], stream_consumers[s]
+            )
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(widths[2], num_classes)
 

@@ -14,8 +14,14 @@ VGG16 = (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512
 
 
 class VGG(PrunableNet):
-    def __init__(self, in_channels: int = 3, num_classes: int = 10, input_size: int = 32,
-                 width: float = 1.0, plan=VGG16):
+    def __init__(
+        self,
+        in_channels: int = 3,
+        num_classes: int = 10,
+        input_size: int = 32,
+        width: float = 1.0,
+        plan=VGG16,
+    ):
         super().__init__(in_channels, num_classes, input_size)
         layers: list[nn.Module] = []
         convs: list[tuple[str, str, int]] = []
