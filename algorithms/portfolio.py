@@ -42,7 +42,7 @@ class UCB1:
     """UCB1 over arms with rewards rescaled by the largest reward seen so far (HV gains shrink
     as a run converges, so raw gains would stop telling arms apart)."""
 
-    def __init__(self, n_arms: int, c: float = 0.5):
+    def __init__(self, n_arms: int, c: float):  # c: HAMP's ucb_c
         self.c = c
         self.counts = np.zeros(n_arms)
         self.sums = np.zeros(n_arms)

@@ -32,14 +32,16 @@ class LocalSearchStats:
 class SurrogateLocalSearch:
     def __init__(
         self,
-        n_candidates: int = 200,
-        n_evals: int = 4,
-        max_genes: int = 2,
-        max_step: int = 2,
-        real_step: float = 0.05,
-        max_train: int = 2000,
+        n_candidates: int,
+        n_evals: int,
+        max_genes: int,
+        max_step: int,
+        real_step: float,
+        max_train: int,
         n_trees: int = 50,
     ):
+        """The parameters are HAMP's `ls_*` (declared, with their defaults, in HAMP's signature);
+        `n_trees` is the surrogate's size, not a parameter of the run."""
         self.n_candidates, self.n_evals = n_candidates, n_evals
         self.max_genes, self.max_step, self.real_step = max_genes, max_step, real_step
         self.max_train, self.n_trees = max_train, n_trees

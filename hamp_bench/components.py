@@ -23,6 +23,7 @@ import dataclasses
 import enum
 import functools
 import inspect
+import logging
 import types
 import typing
 from pathlib import Path
@@ -106,14 +107,19 @@ def defaults(cls: type) -> dict[str, Any]:
 
 def _schema_source(dotted: str, preset: Path) -> type:
     """The class (or parameter dataclass) a `/schema/<group>/<dotted>` line names."""
+    hydra_log = logging.getLogger("hydra.utils")  # it logs the failure before raising it
+    level, hydra_log.disabled = hydra_log.disabled, True
     try:
         obj = get_object(dotted)
     except Exception as e:  # hydra raises ImportError or ValueError depending on the cause
+        cause = " ".join(str(e.__cause__ or e).split())
         raise ConfigError(
             f"{preset} names the schema {dotted!r}, which cannot be imported "
-            f"({str(e).splitlines()[0]}); name a class or dataclass by its dotted "
+            f"({cause}); name a class or dataclass by its dotted "
             "path, e.g. /schema/algorithm/my_package.module.MyAlgorithm@_here_"
         ) from e
+    finally:
+        hydra_log.disabled = level
     if not isinstance(obj, type):
         raise ConfigError(
             f"{preset} names the schema {dotted!r}, a {type(obj).__name__}; name a "
@@ -151,6 +157,15 @@ def build(section: DictConfig | dict, group: str, **context: Any) -> Any:
     """Instantiate `<group>` from its config: `_target_` names the class, the rest are its
     parameters, checked against its declaration. `context` are keyword arguments that come from
     the caller, not the config (e.g. a progress switch)."""
+    cls, kwargs = resolve(section, group)
+    try:
+        return cls(**kwargs, **context)
+    except TypeError as e:
+        raise ConfigError(f"{group} config does not match {dotted_name(cls)}: {e}") from e
+
+
+def resolve(section: DictConfig | dict, group: str) -> tuple[type, dict[str, Any]]:
+    """The class a config names and the checked keyword arguments it will be built with."""
     origin = None
     if isinstance(section, DictConfig):
         origin = getattr(OmegaConf.get_type(section), "__component__", None)
@@ -165,21 +180,51 @@ def build(section: DictConfig | dict, group: str, **context: Any) -> Any:
     except Exception as e:  # hydra raises ImportError or ValueError depending on the cause
         raise ConfigError(f"{group}._target_={target!r} cannot be imported: {e}") from e
     params = _own_parameters(cls, params, origin, group, target)
+    built = checked(schema(cls), params, group, target)
+    return cls, {k: v for k, v in vars(built).items() if k != "_target_"}
+
+
+def checked(kind: type, params: dict[str, Any], group: str, target: str = "") -> Any:
+    """`params` as an instance of the dataclass `kind`: defaults filled in, interpolations
+    resolved, names and types checked (ConfigError naming `<group>.<key>`)."""
+    where = f" ({target})" if target else ""
     try:
-        merged = OmegaConf.merge(OmegaConf.structured(schema(cls)), params)
+        merged = OmegaConf.merge(OmegaConf.structured(kind), params)
+        # a missing value inside a sub-component's section (e.g. problem.hardware.path) is for
+        # that component to report when it is built
+        missing = sorted(k for k in OmegaConf.missing_keys(merged) if "." not in k)
+        plain = OmegaConf.to_container(merged, resolve=True, throw_on_missing=False)
     except OmegaConfBaseException as e:
-        raise ConfigError(f"{group}.{_key_of(e)}: {_message_of(e)} ({target})") from e
-    missing = sorted(OmegaConf.missing_keys(merged))
+        raise ConfigError(f"{group}.{_key_of(e)}: {_message_of(e)}{where}") from e
     if missing:
         raise ConfigError(
-            f"{group}.{missing[0]} has no value and {target} has no default for "
-            f"it; set {group}.{missing[0]}=..."
+            f"{group}.{missing[0]} has no value and no default{where}; set {group}.{missing[0]}=..."
         )
-    kwargs = {k: v for k, v in vars(OmegaConf.to_object(merged)).items() if k != "_target_"}
-    try:
-        return cls(**kwargs, **context)
-    except TypeError as e:
-        raise ConfigError(f"{group} config does not match {target}: {e}") from e
+    return _instantiate(kind, plain)
+
+
+def _instantiate(kind: type, values: dict) -> Any:
+    """A dataclass from plain values, nested dataclass fields included (OmegaConf's own
+    instantiation refuses a missing value anywhere, even one a sub-component reports itself)."""
+    hints = typing.get_type_hints(kind)
+    kwargs = {}
+    for f in dataclasses.fields(kind):
+        if f.name not in values:
+            continue
+        value, hint = values[f.name], hints.get(f.name)
+        inner = [a for a in typing.get_args(hint) if a is not type(None)] or [hint]
+        if isinstance(value, dict) and dataclasses.is_dataclass(inner[0]):
+            value = _instantiate(inner[0], value)
+        kwargs[f.name] = value
+    return kind(**kwargs)
+
+
+def as_config(cls: type, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The config a component was built with, as plain data (what run.json records)."""
+    plain = {
+        k: dataclasses.asdict(v) if dataclasses.is_dataclass(v) else v for k, v in kwargs.items()
+    }
+    return {"_target_": dotted_name(cls), **plain}
 
 
 def _own_parameters(cls: type, params: dict, origin: type | None, group: str, target: str) -> dict:
@@ -191,9 +236,16 @@ def _own_parameters(cls: type, params: dict, origin: type | None, group: str, ta
         params = {k: v for k, v in params.items() if not (k in inherited and v == inherited[k])}
     unknown = sorted(set(params) - accepted)
     if unknown:
+        fix = "drop it or fix its name"
+        if origin is not None and origin is not cls and unknown[0] in defaults(origin):
+            fix = (
+                f"it is set by the preset of {dotted_name(origin)}; start from a preset "
+                f"that does not set it (e.g. the default one) or write a preset for {target} "
+                "(docs/extending.md)"
+            )
         raise ConfigError(
             f"{group}.{unknown[0]} is not a parameter of {target} (it takes "
-            f"{sorted(accepted) or 'none'}); drop it or fix its name"
+            f"{sorted(accepted) or 'none'}); {fix}"
         )
     return params
 

@@ -18,7 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from hamp_bench.algorithm import Algorithm
 from hamp_bench.cache import EvaluationCache
-from hamp_bench.components import build
+from hamp_bench.components import as_config, build, resolve
 from hamp_bench.errors import BudgetExhausted, ConfigError, RunInterrupted
 from hamp_bench.evaluator import Evaluator
 from hamp_bench.problem import Problem
@@ -72,7 +72,8 @@ def run_experiment(
 ) -> RunOutcome:
     """Run one (problem, algorithm, seed, budget) cell and write its record into run_dir."""
     check_run_config(cfg)
-    algorithm: Algorithm = build(cfg.algorithm, "algorithm")  # cheap: validate it first
+    algorithm_cls, algorithm_kwargs = resolve(cfg.algorithm, "algorithm")  # cheap: first
+    algorithm: Algorithm = algorithm_cls(**algorithm_kwargs)
     problem: Problem = build(cfg.problem, "problem")
     algorithm.check(problem, int(cfg.budget))  # before any record: a refusal leaves none
     cache = open_cache(cfg, problem)
@@ -85,7 +86,11 @@ def run_experiment(
             "algorithm": algorithm.name,
             "seed": int(cfg.seed),
             "budget": int(cfg.budget),
-            "config": OmegaConf.to_container(cfg, resolve=True, enum_to_str=True),
+            # the algorithm as built (after `algorithm._target_=...`, not the preset's keys)
+            "config": {
+                **OmegaConf.to_container(cfg, resolve=True, enum_to_str=True),
+                "algorithm": as_config(algorithm_cls, algorithm_kwargs),
+            },
             "overrides": list(overrides or []),
         },
     )

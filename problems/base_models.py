@@ -22,7 +22,7 @@ import torch
 from hamp_bench.atomic import atomic_path
 from hamp_bench.errors import ConfigError, DataError
 from hamp_bench.hashing import stable_hash
-from hamp_bench.problems.configs import PretrainConfig
+from hamp_bench.problems.configs import DatasetConfig, PretrainConfig
 from hamp_bench.problems.datasets import DataSplits, data_identity
 from hamp_bench.problems.networks import PrunableNet
 from hamp_bench.problems.training import Augment, SGDRecipe, error_rate, sgd_train
@@ -115,11 +115,8 @@ def obtain_base_model(
         recipe.seed,
     )
     sgd.check("problem.pretrain")
-    aug = (
-        Augment(dataset_cfg.get("augment_crop", 0), dataset_cfg.get("augment_hflip", False))
-        if recipe.augment
-        else None
-    )
+    settings = DatasetConfig(**dataset_cfg)  # the one set of defaults, as data_identity's
+    aug = Augment(settings.augment_crop, settings.augment_hflip) if recipe.augment else None
     torch.manual_seed(recipe.seed)  # initial weights
     net = make_net()
     start = time.perf_counter()

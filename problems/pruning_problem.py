@@ -17,8 +17,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from omegaconf import OmegaConf
-from omegaconf.errors import OmegaConfBaseException
 
 from hamp_bench import components
 from hamp_bench.errors import ConfigError
@@ -47,13 +45,7 @@ OBJECTIVES = ("error", "latency", "memory")
 def _params(params: dict[str, Any]) -> PruningProblemConfig:
     """The parameters as their declaration (`PruningProblemConfig`): defaults filled in,
     interpolations such as the model_dir default resolved, names and types checked."""
-    try:
-        merged = OmegaConf.merge(OmegaConf.structured(PruningProblemConfig), params)
-        return OmegaConf.to_object(merged)
-    except OmegaConfBaseException as e:
-        key = getattr(e, "full_key", None) or getattr(e, "key", None) or "?"
-        msg = str(getattr(e, "msg", None) or e).splitlines()[0]
-        raise ConfigError(f"problem.{key}: {msg}") from e
+    return components.checked(PruningProblemConfig, params, "problem")
 
 
 class PruningProblem(Problem):

@@ -113,6 +113,13 @@ def test_target_override_gets_only_its_own_parameters(tmp_path):
     assert r.returncode == 0, r.stderr
     run = json.loads((tmp_path / "run" / "run.json").read_text())
     assert run["algorithm"] == "greedy" and run["budget_used"] == 12
+    # the record says what ran: Greedy's parameters, none of the preset's (HAMP's)
+    assert run["config"]["algorithm"] == {
+        "_target_": "test_extending.Greedy",
+        "name": "greedy",
+        "batch": 5,
+        "step": 0.1,
+    }
     r = cli(
         "algorithm._target_=test_extending.Greedy",
         "algorithm.ucb_c=2",

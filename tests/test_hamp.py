@@ -80,7 +80,10 @@ def test_surrogate_is_consulted_and_only_screened_neighbours_are_evaluated():
     problem = PymooBenchmark("zdt1", "zdt1", n_var=6)
     evaluator = Evaluator(problem, budget=600)
     hamp = HAMP(pop_size=20, ls_evals=3, ls_candidates=50)
-    hamp.local_search = CountingLS(n_candidates=50, n_evals=3)
+    ls = hamp.local_search  # the same settings as HAMP's, with a record of what it sent
+    hamp.local_search = CountingLS(
+        ls.n_candidates, ls.n_evals, ls.max_genes, ls.max_step, ls.real_step, ls.max_train
+    )
     seen = []
     original = evaluator.evaluate
 

@@ -4,6 +4,7 @@ every preset in conf/ composes and builds from the one declaration of its parame
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -37,8 +38,17 @@ def test_importing_the_runner_loads_nothing_above_the_engine():
         "import sys, hamp_bench.runner; "
         f"print(sorted(m for m in sys.modules if m.startswith({ABOVE!r})))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]", out.stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code + "; import hamp_bench; print(hamp_bench.__file__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    listed, where = out.stdout.strip().splitlines()
+    assert where.startswith(str(ROOT)), f"imported another copy: {where}"
+    assert listed == "[]", listed
 
 
 def _package_of(path: Path) -> str:
@@ -52,9 +62,10 @@ def _package_of(path: Path) -> str:
     return ".".join(parts)
 
 
-def _module_level_imports(path: Path) -> set[str]:
+def _module_level_imports(path: Path, package: str) -> set[str]:
     """hamp_bench modules a file imports when it is imported (not inside functions, not under
-    TYPE_CHECKING)."""
+    TYPE_CHECKING): `import a.b`, `from a import b` (b a module or a name in a), relative
+    imports resolved against the file's package."""
     tree = ast.parse(path.read_text())
     found: set[str] = set()
     for node in tree.body:
@@ -62,8 +73,14 @@ def _module_level_imports(path: Path) -> set[str]:
             continue
         stmts = [node] + (list(ast.walk(node)) if isinstance(node, (ast.Try, ast.If)) else [])
         for s in stmts:
-            if isinstance(s, ast.ImportFrom) and s.module and s.module.startswith("hamp_bench"):
-                found.add(s.module)
+            if isinstance(s, ast.ImportFrom):
+                base = s.module or ""
+                if s.level:
+                    parent = package.rsplit(".", s.level)[0] if s.level else package
+                    base = f"{parent}.{base}" if base else parent
+                if base.startswith("hamp_bench"):
+                    found.add(base)
+                    found |= {f"{base}.{a.name}" for a in s.names}
             elif isinstance(s, ast.Import):
                 found |= {a.name for a in s.names if a.name.startswith("hamp_bench")}
     return found
@@ -78,11 +95,9 @@ def _graph() -> dict[str, set[str]]:
     modules = {_package_of(p): p for p in files}
     graph = {}
     for name, path in modules.items():
-        deps = set()
-        for imp in _module_level_imports(path):
-            # `from hamp_bench.x import y` may name a submodule y or an attribute of x
-            deps.add(imp if imp in modules else imp.rsplit(".", 1)[0])
-        graph[name] = {d for d in deps if d in modules and d != name}
+        package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+        deps = _module_level_imports(path, package)
+        graph[name] = {d for d in deps if d in modules and d != name and d != "hamp_bench"}
     return graph
 
 

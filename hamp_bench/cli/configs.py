@@ -52,7 +52,7 @@ class RunConfig:
     dataset: Any = None
     hardware: Any = None
     seed: int = 0
-    budget: int = 10000  # true evaluations
+    budget: int = 150  # true evaluations (the offline default's; README says how long it takes)
     cache: CacheConfig = field(default_factory=CacheConfig)
     run_record: RunRecordConfig = field(default_factory=RunRecordConfig)
     progress: ProgressConfig = field(default_factory=ProgressConfig)

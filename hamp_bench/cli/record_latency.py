@@ -16,6 +16,7 @@ from omegaconf import MISSING, DictConfig, OmegaConf
 from hamp_bench.cli.configs import conf_dir
 from hamp_bench.cli.errors import cli_errors
 from hamp_bench.components import register_schemas
+from hamp_bench.errors import ConfigError
 from hamp_bench.problems.hardware.settings import RecordingSettings
 from hamp_bench.problems.hardware.timing import TimingConfig
 
@@ -56,6 +57,9 @@ def main() -> None:
 
 @hydra.main(version_base="1.3", config_path="pkg://hamp_bench.conf", config_name="record_latency")
 def _app(cfg: DictConfig) -> None:
+    with cli_errors(PROG):
+        if OmegaConf.is_missing(cfg, "out"):
+            raise ConfigError("out=<folder> is required: where table.csv and manifest.yaml go")
     with cli_errors(PROG, lambda: _left_behind(cfg.out)):
         from hamp_bench.problems.datasets import dataset_shape
         from hamp_bench.problems.hardware.recorder import RecordingPlan, record_table
