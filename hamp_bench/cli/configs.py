@@ -83,3 +83,11 @@ def register_configs(extra_dirs: list[Path] = ()) -> None:
     ConfigStore.instance().store(name="run_schema", node=RunConfig)
     for folder in [conf_dir(), *extra_dirs]:
         register_schemas(folder)
+
+
+def register_tool(name: str, schema: type, groups: tuple[str, ...]) -> None:
+    """Store a hardware tool's schema and those of the config groups it composes (only those:
+    a tool imports no algorithm)."""
+    ConfigStore.instance().store(name=name, node=schema)
+    for group in groups:
+        register_schemas(conf_dir() / group)

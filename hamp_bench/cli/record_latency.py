@@ -10,12 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import hydra
-from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
-from hamp_bench.cli.configs import conf_dir
+from hamp_bench.cli.configs import register_tool
 from hamp_bench.cli.errors import cli_errors
-from hamp_bench.components import register_schemas
 from hamp_bench.errors import ConfigError
 from hamp_bench.problems.hardware.settings import RecordingSettings
 from hamp_bench.problems.hardware.timing import TimingConfig
@@ -34,14 +32,6 @@ class RecordLatencyConfig(RecordingSettings):
     timing: TimingConfig = field(default_factory=TimingConfig)
 
 
-def register(name: str, schema: type, groups: tuple[str, ...]) -> None:
-    """Store a hardware tool's schema and those of the config groups it composes (only those:
-    a tool imports no algorithm)."""
-    ConfigStore.instance().store(name=name, node=schema)
-    for group in groups:
-        register_schemas(conf_dir() / group)
-
-
 def _left_behind(out: str) -> str:
     partial = Path(out).expanduser() / "partial.csv"
     if partial.is_file():
@@ -51,7 +41,7 @@ def _left_behind(out: str) -> str:
 
 def main() -> None:
     with cli_errors(PROG):
-        register("record_latency_schema", RecordLatencyConfig, ("network", "dataset"))
+        register_tool("record_latency_schema", RecordLatencyConfig, ("network", "dataset"))
         _app()
 
 

@@ -12,8 +12,8 @@ import hydra
 from omegaconf import MISSING, DictConfig, OmegaConf
 
 from hamp_bench import components
+from hamp_bench.cli.configs import register_tool
 from hamp_bench.cli.errors import cli_errors
-from hamp_bench.cli.record_latency import register
 from hamp_bench.errors import ConfigError
 from hamp_bench.problems.hardware.settings import ValidationSettings
 from hamp_bench.problems.hardware.timing import TimingConfig
@@ -35,7 +35,9 @@ class ValidateTableConfig(ValidationSettings):
 
 def main() -> None:
     with cli_errors(PROG):
-        register("validate_table_schema", ValidateTableConfig, ("network", "dataset", "hardware"))
+        register_tool(
+            "validate_table_schema", ValidateTableConfig, ("network", "dataset", "hardware")
+        )
         _app()
 
 
