@@ -8,21 +8,29 @@ algorithm asks to evaluate counts, cache hit or not), serves repeated genomes fr
 records every evaluation and keeps the running front. Once the budget is spent it raises
 `BudgetExhausted`, which stops any algorithm cleanly; a batch that straddles the budget is cut at
 the budget and recorded.
+
+Commits: an expensive problem's evaluations are computed one at a time (or by a pool of worker
+processes) and each is committed as soon as it and those before it are done: the cache at once,
+the record and the front in evaluation order. A kill loses only the evaluations in progress.
+Resume: given the evaluations an earlier session recorded (`replay`), the evaluator answers the
+algorithm's first requests from them, checking that it asks for the same genomes in the same
+batches, without evaluating anything: the budget already spent is not spent again.
 """
 
 from __future__ import annotations
 
 import time
+from typing import Iterator
 
 import numpy as np
 
 from hamp_bench.cache import EvaluationCache
-from hamp_bench.errors import BudgetExhausted
+from hamp_bench.errors import BudgetExhausted, RecordError
 from hamp_bench.hashing import genome_key
 from hamp_bench.pareto import FrontTracker
-from hamp_bench.problem import Evaluation, Problem
+from hamp_bench.problem import Problem
 from hamp_bench.progress import Progress
-from hamp_bench.run_record import EvaluationLog
+from hamp_bench.run_record import EvaluationLog, RecordedEvaluations, render_lines
 from hamp_bench.signals import signals_deferred
 from hamp_bench.telemetry import Telemetry
 
@@ -37,13 +45,17 @@ class Evaluator:
         cache: EvaluationCache | None = None,
         progress: Progress | None = None,
         telemetry: Telemetry | None = None,
+        replay: RecordedEvaluations | None = None,
+        pool=None,
     ):
         self._problem = problem
         self.budget = int(budget)
         self.telemetry = telemetry if telemetry is not None else Telemetry()
         self.log, self.cache, self.progress = log, cache, progress
+        self.replay, self.pool = replay, pool
         self.used = 0
         self.cache_hits = 0
+        self.replayed = 0  # evaluations answered from an earlier session's record
         self.n_batches = 0
         self.front = FrontTracker(problem.n_var, problem.n_obj)
         self._fingerprint = problem.fingerprint() if cache is not None else ""
@@ -64,60 +76,165 @@ class Evaluator:
             raise BudgetExhausted
         X = self.problem.check_genome(X)
         take = X[: self.remaining]
-        ev, cached, wall = self._compute(take)
-        F_min = self.problem.to_min(ev.F)
-        ids = np.arange(self.used, self.used + len(take))
-        with signals_deferred():  # record, front and counters change together or not at all
-            if self.log is not None:
-                extras = [ev.extras[name] for name in self.problem.extra_names]
-                self.log.append(ids, self.n_batches, take, ev.F, cached, wall, extras)
-            self.front.add(take, F_min, ids)
-            self.used += len(take)
-            self.n_batches += 1
+        F = np.empty((len(take), self.problem.n_obj))
+        done = self._replay(take, F)
+        if done < len(take):
+            self._evaluate_new(take[done:], F[done:])
+        self.n_batches += 1
         if self.progress is not None:
             self.progress.update(self.used, len(self.front))
         if len(take) < len(X):
             raise BudgetExhausted
-        return F_min
+        return self.problem.to_min(F)
 
     def evaluate_cheap(self, X) -> np.ndarray:
         """Cheap objectives (minimisation form) without spending budget."""
         return self.problem.evaluate_cheap(X) * self.problem.space.sign[self.problem.cheap_mask]
 
-    def _compute(self, X: np.ndarray) -> tuple[Evaluation, np.ndarray, np.ndarray]:
-        n = len(X)
-        if self.cache is None:
-            t = time.perf_counter()
-            ev = self.problem.evaluate(X)
-            return ev, np.zeros(n, dtype=bool), np.full(n, (time.perf_counter() - t) / n)
-
-        t = time.perf_counter()
-        keys = [genome_key(self._fingerprint, x) for x in X]
+    def test_scores(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        """The problem's held-out test scores of genomes, through the cache where there is one
+        (a re-run or a resume re-scores its front for free)."""
+        X = self.problem.check_genome(X)
+        if self.cache is None or not len(X):
+            return self.problem.test_scores(X)
+        keys = [genome_key(self._fingerprint + ":test", x) for x in X]
         found = self.cache.get_many(keys)
-        cached = np.array([k in found for k in keys], dtype=bool)
-        wall = np.full(n, (time.perf_counter() - t) / n)
-        F = np.empty((n, self.problem.n_obj))
-        extras = {name: np.empty(n, dtype=object) for name in self.problem.extra_names}
-        for i in np.flatnonzero(cached):
-            F[i] = found[keys[i]]["F"]
-            for name in extras:
-                extras[name][i] = found[keys[i]]["extras"][name]
-        miss = np.flatnonzero(~cached)
-        if len(miss):
-            t = time.perf_counter()
-            ev = self.problem.evaluate(X[miss])
-            wall[miss] = (time.perf_counter() - t) / len(miss)
-            F[miss] = ev.F
-            for name in extras:
-                extras[name][miss] = ev.extras[name]
-            self.cache.put_many(
-                {
-                    keys[i]: {
-                        "F": ev.F[j].tolist(),
-                        "extras": {k: np.asarray(ev.extras[k])[j].item() for k in extras},
-                    }
-                    for j, i in enumerate(miss)
-                }
+        miss = [i for i, k in enumerate(keys) if k not in found]
+        if miss:
+            scores = self.problem.test_scores(X[miss])
+            for j, i in enumerate(miss):
+                found[keys[i]] = {name: np.asarray(v)[j].item() for name, v in scores.items()}
+                self.cache.put_many({keys[i]: found[keys[i]]})
+        names = list(found[keys[0]])
+        return {name: np.array([found[k][name] for k in keys]) for name in names}
+
+    # -- internals ---------------------------------------------------------------------------
+    def _replay(self, take: np.ndarray, F: np.ndarray) -> int:
+        """Answer the start of a batch from the recorded evaluations; returns how many."""
+        rec = self.replay
+        if rec is None or self.used >= len(rec):
+            return 0
+        k = min(len(take), len(rec) - self.used)
+        sl = slice(self.used, self.used + k)
+        same_genome = (take[:k] == rec.X[sl]).all(axis=1)
+        same_batch = rec.batch[sl] == self.n_batches
+        if not (same_genome.all() and same_batch.all()):
+            i = int(np.flatnonzero(~(same_genome & same_batch))[0])
+            raise RecordError(
+                f"cannot resume: at evaluation {self.used + i} the algorithm asked for genome "
+                f"{take[i].tolist()[:8]} in batch {self.n_batches}, where the record holds "
+                f"{rec.X[self.used + i].tolist()[:8]} in batch {int(rec.batch[self.used + i])}; "
+                "the algorithm or the suite changed since the record was written, or the "
+                "algorithm is not deterministic under its seed. Start afresh: resume=false, or "
+                "another hydra.run.dir"
             )
-        self.cache_hits += int(cached.sum())
-        return Evaluation(F, {k: np.array(v.tolist()) for k, v in extras.items()}), cached, wall
+        F[:k] = rec.F[sl]
+        with signals_deferred():
+            ids = np.arange(self.used, self.used + k)
+            self.front.add(take[:k], self.problem.to_min(F[:k]), ids, rec.lines[sl])
+            self.used += k
+            self.replayed += k
+        return k
+
+    def _evaluate_new(self, X: np.ndarray, F: np.ndarray) -> None:
+        """Evaluate (or look up) genomes, committing each finished prefix in order."""
+        n, names = len(X), self.problem.extra_names
+        extras = {name: np.empty(n, dtype=object) for name in names}
+        cached, wall = np.zeros(n, dtype=bool), np.zeros(n)
+        ready = np.zeros(n, dtype=bool)
+        keys: list[str] = []
+        if self.cache is not None:
+            t = time.perf_counter()
+            keys = [genome_key(self._fingerprint, x) for x in X]
+            found = self.cache.get_many(keys)
+            for i, k in enumerate(keys):
+                if k in found:
+                    F[i] = found[k]["F"]
+                    for name in names:
+                        extras[name][i] = found[k]["extras"][name]
+                    cached[i] = ready[i] = True
+            wall[:] = (time.perf_counter() - t) / n
+            self.cache_hits += int(cached.sum())
+        committed = 0
+        for i, F_i, extras_i, wall_i, hit in self._compute(X, np.flatnonzero(~cached), keys):
+            F[i], wall[i], ready[i], cached[i] = F_i, wall_i, True, hit
+            for name in names:
+                extras[name][i] = extras_i[name]
+            if keys and not hit:
+                self.cache.put_many({keys[i]: {"F": F_i.tolist(), "extras": extras_i}})
+            self.cache_hits += int(hit)
+            upto = committed + int(np.argmin(np.append(ready[committed:], False)))
+            if upto > committed:
+                self._commit(X, F, cached, wall, extras, committed, upto)
+                committed = upto
+        if committed < n:
+            self._commit(X, F, cached, wall, extras, committed, n)
+
+    def _compute(self, X: np.ndarray, miss: np.ndarray, keys: list[str]) -> Iterator[tuple]:
+        """(row, objectives, extras, seconds, from_cache) of each missing row, as each finishes:
+        by the pool, one at a time for an expensive problem, or in one call for a cheap one.
+
+        With a shared cache, an expensive row is claimed before it is computed; a row that
+        another process is computing now is waited for (and then read from the cache)."""
+        if not len(miss):
+            return
+        if not self.problem.expensive:
+            yield from self._evaluate_rows(X, list(miss), one_at_a_time=False)
+            return
+        deferred: list[int] = []
+
+        def claimed(i: int) -> bool:  # claimed when about to be computed, not long before
+            if keys and not self.cache.claim(keys[i]):
+                deferred.append(i)
+                return False
+            return True
+
+        if self.pool is not None:
+            yield from self.pool.evaluate(X, [i for i in miss if claimed(i)])
+        else:
+            for i in miss:
+                if claimed(i):
+                    yield from self._evaluate_rows(X, [i], one_at_a_time=True)
+        for i in deferred:
+            t = time.perf_counter()
+            found = self._wait_for(keys[i])
+            if found is not None:
+                F_i = np.asarray(found["F"], dtype=float)
+                yield i, F_i, found["extras"], time.perf_counter() - t, True
+            else:  # the other process gave up on it
+                self.cache.claim(keys[i])
+                yield from self._evaluate_rows(X, [i], one_at_a_time=True)
+
+    def _evaluate_rows(self, X: np.ndarray, rows: list[int], one_at_a_time: bool) -> Iterator:
+        for group in [[i] for i in rows] if one_at_a_time else [rows]:
+            if not group:
+                continue
+            t = time.perf_counter()
+            ev = self.problem.evaluate(X[group])
+            seconds = (time.perf_counter() - t) / len(group)
+            for j, i in enumerate(group):
+                extras = {k: np.asarray(v)[j].item() for k, v in ev.extras.items()}
+                yield i, ev.F[j], extras, seconds, False
+
+    def _wait_for(self, key: str, poll_s: float = 0.2) -> dict | None:
+        """The entry another process is computing, once it lands; None if it gives up."""
+        while True:
+            found = self.cache.get_many([key])
+            if found:
+                return found[key]
+            if not self.cache.claimed_elsewhere(key):
+                return self.cache.get_many([key]).get(key)  # it may have landed just now
+            time.sleep(poll_s)
+
+    def _commit(self, X, F, cached, wall, extras, start: int, stop: int) -> None:
+        """Record rows [start, stop) of the batch being evaluated, and add them to the front."""
+        sl = slice(start, stop)
+        ids = np.arange(self.used, self.used + stop - start)
+        with signals_deferred():  # record, front and counters change together or not at all
+            lines = None
+            if self.log is not None:
+                cols = [np.array(extras[name][sl].tolist()) for name in self.problem.extra_names]
+                lines = render_lines(ids, self.n_batches, X[sl], F[sl], cached[sl], wall[sl], cols)
+                self.log.commit(lines)
+            self.front.add(X[sl], self.problem.to_min(F[sl]), ids, lines)
+            self.used += stop - start

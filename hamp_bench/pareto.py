@@ -18,27 +18,32 @@ def nondominated_mask(F: np.ndarray) -> np.ndarray:
 class FrontTracker:
     """The non-dominated set of everything evaluated so far, updated batch by batch.
 
-    Keeps genomes and evaluation ids alongside points so that the run's front can be written
-    from the log and re-scored.
+    Keeps genomes, evaluation ids and a payload per point (the record's lines) alongside points,
+    so that the run's front can be written and re-scored without keeping every evaluation.
     """
 
     def __init__(self, n_var: int, n_obj: int):
         self.X = np.empty((0, n_var))
         self.F = np.empty((0, n_obj))
         self.ids = np.empty(0, dtype=np.int64)
+        self.payload = np.empty(0, dtype=object)
 
-    def add(self, X: np.ndarray, F: np.ndarray, ids: np.ndarray) -> None:
+    def add(self, X: np.ndarray, F: np.ndarray, ids: np.ndarray, payload=None) -> None:
+        payload, given = np.empty(len(ids), dtype=object), payload
+        if given is not None:
+            payload[:] = list(given)
         if len(self.F):  # fast path: drop new points that the current front already dominates
             le = (self.F[None, :, :] <= F[:, None, :]).all(axis=2)
             lt = (self.F[None, :, :] < F[:, None, :]).any(axis=2)
             fresh = ~(le & lt).any(axis=1) & ~(self.F[None] == F[:, None]).all(axis=2).any(axis=1)
             if not fresh.any():
                 return
-            X, F, ids = X[fresh], F[fresh], ids[fresh]
+            X, F, ids, payload = X[fresh], F[fresh], ids[fresh], payload[fresh]
         F = np.vstack([self.F, F])
         keep = nondominated_mask(F)
         self.X = np.vstack([self.X, X])[keep]
         self.F, self.ids = F[keep], np.concatenate([self.ids, ids])[keep]
+        self.payload = np.concatenate([self.payload, payload])[keep]
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -51,8 +51,9 @@ class Problem(ABC):
     ideal: np.ndarray
     nadir: np.ndarray
     ref_point_normalised: float = 1.1
-    #: whether evaluations are expensive enough to be worth the shared cache by default
-    cache_by_default: bool = False
+    #: evaluations are expensive (seconds, not microseconds): the shared cache is on by default,
+    #: and the evaluator evaluates and commits them one at a time (cheap problems: a batch per call)
+    expensive: bool = False
     #: bump when the meaning of an evaluation changes, so that old cache entries stop matching
     revision: int = 1
 

@@ -1,10 +1,11 @@
 """The run record: evaluations.csv, front.csv, run.json and algorithm.json (contract in
 docs/records.md).
 
-Every file is replaced atomically (write a temporary file, then rename), so a run killed at any
-moment leaves complete files. evaluations.csv is rewritten from memory at most every
-`flush_every_s` seconds and at the end: on disk it is always a complete CSV of a prefix of the
-run's evaluations, at most that many seconds behind.
+evaluations.csv is append-only: each commit appends complete lines with one write to the end of
+the file, so a run killed at any moment leaves a CSV of a prefix of its evaluations (a resumed run
+reads that prefix back, `read_evaluations`). Lines are written at most `flush_every_s` seconds
+after they were committed and at the end; nothing is kept in memory but the front's lines. The
+other files are replaced atomically (a temporary file, then a rename).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import os
 import platform
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -21,10 +23,13 @@ from typing import Any
 import numpy as np
 
 from hamp_bench.atomic import atomic_write_text
+from hamp_bench.errors import RecordError
 
 #: 2: config key `record` became `run_record`, GA settings moved under `algorithm.variation`,
 #: every algorithm parameter is in run.json, algorithm.json (telemetry) may be written
-RECORD_VERSION = 2
+#: 3: evaluations.csv is appended to (one commit per evaluation on expensive problems); run.json
+#: has `resumed` (one entry per resume) and the `resume` setting in its config
+RECORD_VERSION = 3
 EVALUATIONS = "evaluations.csv"
 FRONT = "front.csv"
 RUN_JSON = "run.json"
@@ -65,52 +70,118 @@ def _render_rows(block: np.ndarray) -> list[str]:
     return repr(block.tolist())[2:-2].replace(", ", ",").split("],[")
 
 
-class EvaluationLog:
-    """evaluations.csv, kept in memory as rendered lines and flushed atomically."""
+def render_lines(
+    eval_ids: np.ndarray,
+    batch: int,
+    X: np.ndarray,
+    F: np.ndarray,
+    cached: np.ndarray,
+    wall_s: np.ndarray,
+    extras: list[np.ndarray],
+) -> list[str]:
+    """The evaluations.csv lines (without newline) of a block of evaluations."""
+    n = len(eval_ids)
+    blocks = [
+        np.c_[eval_ids, np.full(n, batch)],
+        X,
+        F,
+        np.asarray(cached, dtype=bool)[:, None],
+        np.asarray(wall_s, dtype=float)[:, None],
+    ]
+    if extras:
+        blocks.append(np.column_stack([np.asarray(e) for e in extras]))
+    return list(map(",".join, zip(*(_render_rows(b) for b in blocks))))
 
-    def __init__(self, path: Path, columns: list[str], flush_every_s: float = 1.0):
+
+@dataclass
+class RecordedEvaluations:
+    """The evaluations an earlier session of a run recorded (what a resume replays)."""
+
+    lines: list[str]  # as written, without newline
+    batch: np.ndarray  # (n,)
+    X: np.ndarray  # (n, n_var), as read back (int64 or float64)
+    F: np.ndarray  # (n, n_obj), natural units, bit-exact
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+
+def read_evaluations(path: Path, columns: list[str], n_var: int, n_obj: int) -> RecordedEvaluations:
+    """Read back evaluations.csv, dropping a last line cut short by a kill (the file is cut
+    to its complete lines). Refuses a file whose header or ids are not what this run writes.
+    Numbers are parsed by numpy (correctly rounded: the shortest repr reads back bit for bit)."""
+    raw = path.read_bytes()
+    complete = raw[: raw.rfind(b"\n") + 1]
+    if len(complete) < len(raw):
+        with open(path, "r+b") as fh:
+            fh.truncate(len(complete))
+    header, _, body = complete.decode("utf-8").partition("\n")
+    if header != ",".join(columns):
+        raise RecordError(
+            f"{path} has the columns {header[:200]!r}, not those this run writes "
+            f"({','.join(columns)[:200]!r}); it is another problem's record: choose another "
+            "hydra.run.dir, or resume=false to start afresh there"
+        )
+    lines = body.splitlines()
+    width = 2 + n_var + n_obj
+    parts = [np.empty((0, width))]
+    for start in range(0, len(lines), 50_000):  # bounded memory for the text cells
+        chunk = lines[start : start + 50_000]
+        cells = np.array([line.split(",", width)[:width] for line in chunk])
+        if cells.shape != (len(chunk), width):
+            raise RecordError(f"{path} has a row of fewer than {width} cells; it is damaged")
+        parts.append(cells.astype(np.float64))
+    table = np.vstack(parts)
+    ids = table[:, 0]
+    if not np.array_equal(ids, np.arange(len(lines))):
+        raise RecordError(
+            f"{path} is not a run record's evaluations.csv (its eval_id column is not 0, 1, 2, "
+            "...); resume=false starts afresh there"
+        )
+    X, F = table[:, 2 : 2 + n_var], table[:, 2 + n_var : width]
+    return RecordedEvaluations(lines, table[:, 1].astype(np.int64), X, F)
+
+
+class EvaluationLog:
+    """evaluations.csv, append-only: `commit` hands over complete lines, `flush` appends them
+    with one write. A new log writes the header (atomically); a resumed one appends to the
+    complete lines already there (`read_evaluations`)."""
+
+    def __init__(
+        self, path: Path, columns: list[str], flush_every_s: float = 1.0, *, append: bool = False
+    ):
         self.path = path
         self.header = ",".join(columns)
-        self.lines: list[str] = []
         self.flush_every_s = flush_every_s
-        self._last_flush = -float("inf")
-        self.flush()
+        self._pending: list[str] = []
+        if not append:
+            atomic_write_text(path, self.header + "\n")
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+        self._last_flush = time.monotonic()
 
-    def append(
-        self,
-        eval_ids: np.ndarray,
-        batch: int,
-        X: np.ndarray,
-        F: np.ndarray,
-        cached: np.ndarray,
-        wall_s: np.ndarray,
-        extras: list[np.ndarray],
-    ) -> None:
-        n = len(eval_ids)
-        blocks = [
-            np.c_[eval_ids, np.full(n, batch)],
-            X,
-            F,
-            np.asarray(cached, dtype=bool)[:, None],
-            np.asarray(wall_s, dtype=float)[:, None],
-        ]
-        if extras:
-            blocks.append(np.column_stack([np.asarray(e) for e in extras]))
-        self.lines.extend(map(",".join, zip(*(_render_rows(b) for b in blocks))))
+    def commit(self, lines: list[str]) -> None:
+        self._pending.extend(lines)
         if time.monotonic() - self._last_flush >= self.flush_every_s:
             self.flush()
 
     def flush(self) -> None:
-        atomic_write_text(self.path, "\n".join([self.header, *self.lines]) + "\n")
+        if self._pending:
+            data = ("\n".join(self._pending) + "\n").encode("utf-8")
+            self._pending.clear()
+            view = memoryview(data)
+            while view:  # one write, unless the OS takes less (a full disk raises)
+                view = view[os.write(self._fd, view) :]
         self._last_flush = time.monotonic()
 
-    def write_subset(self, path: Path, ids: np.ndarray, extra: dict[str, np.ndarray]) -> None:
-        """Write the rows `ids` (with extra columns appended) to another CSV, e.g. front.csv."""
+    def close(self) -> None:
+        self.flush()
+        os.close(self._fd)
+
+    def write_front(self, path: Path, lines: list[str], extra: dict[str, np.ndarray]) -> None:
+        """Write front.csv: the front's lines (with extra columns such as test scores)."""
         header = ",".join([self.header, *extra]) if extra else self.header
         cols = [np.asarray(v).tolist() for v in extra.values()]
-        rows = []
-        for j, i in enumerate(np.asarray(ids).tolist()):
-            rows.append(",".join([self.lines[i], *(_cell(c[j]) for c in cols)]))
+        rows = [",".join([line, *(_cell(c[j]) for c in cols)]) for j, line in enumerate(lines)]
         atomic_write_text(path, "\n".join([header, *rows]) + "\n")
 
 
@@ -146,6 +217,23 @@ class RunJson:
             },
         }
         self.write()
+
+    @classmethod
+    def resume(cls, path: Path, content: dict[str, Any], entry: dict[str, Any]) -> RunJson:
+        """The run.json of a record being continued: as it was, running again, with one more
+        `resumed` entry (when, from which evaluation, what the record said before)."""
+        self = cls.__new__(cls)
+        self.path = path
+        versions = package_versions()
+        if versions != content.get("versions"):
+            entry = {**entry, "versions": versions}  # the packages of the resuming session
+        self.content = {
+            **content,
+            "status": "running",
+            "resumed": [*content.get("resumed", []), entry],
+        }
+        self.write()
+        return self
 
     def update(self, **fields: Any) -> None:
         self.content.update(fields)

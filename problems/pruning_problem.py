@@ -52,7 +52,7 @@ class PruningProblem(Problem):
     """Parameters: `PruningProblemConfig` (problems/configs.py), their one declaration."""
 
     Params = PruningProblemConfig
-    cache_by_default = True
+    expensive = True
     extra_names = ("params", "macs")
 
     def __init__(self, *, progress: bool = True, **params: Any):

@@ -37,8 +37,11 @@ def torch_threads(n: int) -> Iterator[None]:
 def evaluation_platform(device: str, threads: int) -> dict:
     """What, besides the weights, data and recipe, changes the numbers a network computes:
     torch's version (kernels), the device, the CPU's instruction set (which kernels run) and the
-    thread count (the order of floating-point sums). Part of a pruning problem's fingerprint."""
-    info = {"torch": torch.__version__, "device": device, "threads": int(threads)}
+    thread count (the order of floating-point sums). Part of a pruning problem's fingerprint.
+    A GPU is named by its model, not its index: cuda:0 and cuda:1 of one model compute alike
+    (so evaluation workers on several GPUs share one fingerprint)."""
+    kind = torch.device(device).type
+    info = {"torch": torch.__version__, "device": kind, "threads": int(threads)}
     if device.startswith("cuda"):
         index = torch.device(device).index or 0
         info.update(

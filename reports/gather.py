@@ -26,7 +26,7 @@ from hamp_bench.run_record import EVALUATIONS, RUN_JSON
 
 #: record versions this reader understands; they differ only in what it does not read (the
 #: config's layout and algorithm.json, docs/records.md)
-READABLE_RECORD_VERSIONS = (1, 2)
+READABLE_RECORD_VERSIONS = (1, 2, 3)
 
 
 def find_runs(*roots: Path) -> list[Path]:
@@ -51,7 +51,8 @@ def load_run(run_dir: Path) -> dict:
         raise RecordError(f"{run_dir / RUN_JSON} is unreadable ({e})") from e
     version = meta.get("record_version") if isinstance(meta, dict) else None
     if type(version) is not int or version not in READABLE_RECORD_VERSIONS:
-        readable = " and ".join(map(str, READABLE_RECORD_VERSIONS))
+        *head, last = map(str, READABLE_RECORD_VERSIONS)
+        readable = f"{', '.join(head)} and {last}" if head else last
         if type(version) is int and version > max(READABLE_RECORD_VERSIONS):
             writer = (meta.get("versions") or {}).get("hamp-bench")
             hint = (

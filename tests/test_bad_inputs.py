@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from hamp_bench.cache import EvaluationCache
-from hamp_bench.errors import DataError, RecordError
+from hamp_bench.errors import RecordError
 from hamp_bench.reports.gather import read_run
 
 from conftest import cli, run_cell
@@ -58,22 +58,32 @@ def _filled_cache(folder, n=3000):
     return folder / "evaluations.sqlite"
 
 
-def test_corrupt_cache_is_named_corrupt(tmp_path):
+def test_corrupt_cache_is_named_and_set_aside(tmp_path, caplog):
     path = _filled_cache(tmp_path / "garbled")
     raw = bytearray(path.read_bytes())
     assert raw[:16] == b"SQLite format 3\x00" and len(raw) > 40_000
     raw[8192:24576] = np.random.default_rng(0).integers(0, 256, 16384, dtype=np.uint8).tobytes()
     path.write_bytes(bytes(raw))  # a valid header, garbled pages
-    with pytest.raises(DataError, match="is corrupt") as err:
-        EvaluationCache(tmp_path / "garbled")
-    assert str(path) in str(err.value) and "cache.enabled=false" in str(err.value)
-    assert "\n" not in str(err.value)  # one line, not sqlite's page-by-page report
     noise = tmp_path / "noise" / "evaluations.sqlite"
     noise.parent.mkdir()
     noise.write_bytes(np.random.default_rng(1).integers(0, 256, 50_000, dtype=np.uint8).tobytes())
-    with pytest.raises(DataError, match="is corrupt") as err:
-        EvaluationCache(noise.parent)
-    assert "writable folder" not in str(err.value)
+    for damaged, content in ((path, bytes(raw)), (noise, noise.read_bytes())):
+        caplog.clear()
+        cache = EvaluationCache(damaged.parent)  # goes on, with a fresh, empty cache
+        assert len(cache) == 0 and cache.integrity() == "ok"
+        cache.close()
+        aside = [p for p in damaged.parent.iterdir() if p.name.split("-")[-1].isdigit()]
+        assert len(aside) == 1 and aside[0].read_bytes() == content  # kept, never trusted
+        (warning,) = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+        assert "is corrupt" in warning and str(aside[0]) in warning and str(damaged) in warning
+
+
+def test_damaged_cache_entry_is_dropped_not_trusted(tmp_path):
+    cache = EvaluationCache(tmp_path)
+    cache.put_many({"good": {"F": [1.0], "extras": {}}})
+    cache._db.execute("INSERT INTO evaluations VALUES ('bad', '{\"F\": [1.')")
+    assert cache.get_many(["good", "bad"]) == {"good": {"F": [1.0], "extras": {}}}
+    assert cache.get_many(["bad"]) == {} and len(cache) == 1
 
 
 def test_nan_objective_is_not_called_truncated(tmp_path):

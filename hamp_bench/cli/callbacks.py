@@ -2,11 +2,14 @@
 
 `OutputDirCheck` tries the run (or sweep) folder before Hydra writes into it, so that a folder
 that cannot be written ends in one `hamp_bench: error: ...` line and exit code 2 instead of
-Hydra's traceback.
+Hydra's traceback. `SweepSummary` ends a multirun with one line saying how many cells were
+skipped (their record was complete), resumed, and run anew.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import sys
 import tempfile
@@ -47,4 +50,51 @@ class OutputDirCheck(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
         _check_writable(
             config, "hydra.sweep.dir", "point hydra.sweep.dir=... at a folder you can write to"
+        )
+
+
+log = logging.getLogger("hamp_bench")
+
+
+def _cells(sweep_dir: Path) -> dict[str, tuple]:
+    """Each cell folder's record state: (status, resumes, finished_at)."""
+    states = {}
+    for run_json in sweep_dir.glob("*/run.json"):
+        try:
+            c = json.loads(run_json.read_text())
+        except (OSError, ValueError):
+            continue
+        states[run_json.parent.name] = (
+            c.get("status"),
+            len(c.get("resumed") or []),
+            c.get("finished_at"),
+        )
+    return states
+
+
+class SweepSummary(Callback):
+    """Compares the sweep folder's cell records before and after a multirun (this works with
+    any launcher whose jobs write to a filesystem this process sees)."""
+
+    def __init__(self) -> None:
+        self._before: dict[str, tuple] = {}
+
+    def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
+        self._before = _cells(Path(config.hydra.sweep.dir))
+
+    def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
+        after = _cells(Path(config.hydra.sweep.dir))
+        kinds = {"skipped (complete)": 0, "resumed": 0, "new": 0, "not completed": 0}
+        for cell, state in after.items():
+            before = self._before.get(cell)
+            if state[0] != "completed":
+                kinds["not completed"] += 1
+            elif before is None:
+                kinds["new"] += 1
+            elif before == state:
+                kinds["skipped (complete)"] += 1
+            else:
+                kinds["resumed" if state[1] > before[1] else "new"] += 1
+        log.info(
+            "sweep %s: %s", config.hydra.sweep.dir, ", ".join(f"{n} {k}" for k, n in kinds.items())
         )

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from importlib import resources
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, List, Optional
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
@@ -39,6 +39,14 @@ class RunRecordConfig:
 
 
 @dataclass
+class EvaluatorConfig:
+    # processes that evaluate an expensive problem's genomes in parallel (1: the run's own)
+    workers: int = 1
+    # a device per worker, in turn (e.g. [cuda:0, cuda:1]); empty: problem.device for all
+    devices: List[str] = field(default_factory=list)
+
+
+@dataclass
 class ProgressConfig:
     mode: ProgressMode = ProgressMode.auto
     log_every_s: float = 10.0
@@ -56,6 +64,10 @@ class RunConfig:
     cache: CacheConfig = field(default_factory=CacheConfig)
     run_record: RunRecordConfig = field(default_factory=RunRecordConfig)
     progress: ProgressConfig = field(default_factory=ProgressConfig)
+    evaluator: EvaluatorConfig = field(default_factory=EvaluatorConfig)
+    # null: continue (or skip, if complete) the record of this run that the run folder holds,
+    # else start afresh; true: the folder must hold one; false: start afresh, replacing it
+    resume: Optional[bool] = None
 
 
 def conf_dir() -> Path:

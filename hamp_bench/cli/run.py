@@ -42,10 +42,14 @@ def _app(cfg: DictConfig) -> None:
 
     with cli_errors(PROG, left_behind), sigterm_raises():
         outcome = run_experiment(cfg, run_dir, overrides=list(hc.overrides.task))
+    if outcome.evaluator is None:  # skipped: the folder held this run's complete record
+        return
     log.info(
-        "%s: %d evaluations, front of %d, record in %s",
+        "%s%s: %d evaluations (%d replayed from the record), front of %d, record in %s",
         outcome.status,
+        " (resumed)" if outcome.action == "resumed" else "",
         outcome.evaluator.used,
+        outcome.evaluator.replayed,
         len(outcome.evaluator.front),
         run_dir,
     )
