@@ -32,22 +32,39 @@ HERE = Path(__file__).resolve().parent
 DEFAULT = ["algorithm=hamp", "problem=tiny_synthetic", "budget=60", "seed=1"]
 
 
-def run(args: list[str], run_dir: Path, cache: Path, counts: Path, kill_after: float | None):
+def rows(run_dir: Path) -> int:
+    try:
+        return max(0, (run_dir / "evaluations.csv").read_bytes().count(b"\n") - 1)
+    except FileNotFoundError:
+        return 0
+
+
+def computed(counts: Path) -> int:
+    try:
+        return counts.read_bytes().count(b"\n")
+    except FileNotFoundError:
+        return 0
+
+
+def run(args: list[str], run_dir: Path, cache: Path, counts: Path, kill_at: tuple | None):
+    """Run to the end, or (kill_at = (k, delay)) SIGKILL it `delay` seconds after it computed
+    its k-th new evaluation (so the kill lands anywhere in the search, often mid-evaluation)."""
     env = {**os.environ, "HAMP_BENCH_COUNT_FILE": str(counts)}
     cmd = [sys.executable, str(HERE / "_counting_run.py"), *args, "progress.mode=off"]
     cmd += [f"hydra.run.dir={run_dir}", f"cache.dir={cache}"]
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    if kill_after is None:
+    if kill_at is None:
         _, err = proc.communicate()
         if proc.returncode != 0:
             sys.exit(f"run failed: {err.decode()[-2000:]}")
-    else:
-        try:
-            proc.wait(timeout=kill_after)
-        except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGKILL)
-            proc.wait()
+        return time.perf_counter() - t
+    start = computed(counts)
+    while proc.poll() is None and computed(counts) - start < kill_at[0]:
+        time.sleep(0.01)
+    time.sleep(kill_at[1])
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
     return time.perf_counter() - t
 
 
@@ -60,8 +77,10 @@ def same(a: Path, b: Path) -> bool:
     for r in (ra, rb):
         r["problem"].get("base_model", {}).pop("source", None)
     keys = ("status", "budget_used", "front_size", "problem")
-    telemetry = [(d / "algorithm.json").read_text() if (d / "algorithm.json").exists() else ""
-                 for d in (a, b)]
+    telemetry = [
+        (d / "algorithm.json").read_text() if (d / "algorithm.json").exists() else ""
+        for d in (a, b)
+    ]
     return all(ra[k] == rb[k] for k in keys) and telemetry[0] == telemetry[1]
 
 
@@ -78,15 +97,17 @@ def main() -> None:
         ref_time = run(args, work / "ref", work / "ref_cache", work / "ref_counts", None)
         ref_evals = len(pd.read_csv(work / "ref/evaluations.csv"))
         print(f"{' '.join(args)}: uninterrupted {ref_time:.1f} s, {ref_evals} evaluations")
-        print("trial  killed_at_s  recorded_at_kill  resume_s  resume/original  computed  repeated  identical")
+        print(
+            "trial  killed_at_s  recorded_at_kill  resume_s  resume/original  computed  "
+            "repeated  identical"
+        )
+        per_eval = ref_time / ref_evals
         ok = 0
         for trial in range(a.trials):
             d, cache, counts = work / f"t{trial}", work / f"c{trial}", work / f"n{trial}"
-            at = rng.uniform(0.3, 0.95) * ref_time
-            run(args, d, cache, counts, at)
-            recorded = 0
-            if (d / "evaluations.csv").exists():
-                recorded = max(0, len((d / "evaluations.csv").read_text().splitlines()) - 1)
+            kill = (rng.randrange(1, ref_evals), rng.uniform(0, per_eval))
+            at = run(args, d, cache, counts, kill)
+            recorded = rows(d)
             resume_time = run(args, d, cache, counts, None)
             genomes = counts.read_text().splitlines() if counts.exists() else []
             repeated = sum(n - 1 for n in Counter(genomes).values() if n > 1)

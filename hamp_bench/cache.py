@@ -38,15 +38,20 @@ _SCHEMA = (
     # who is computing an entry now (owner: host:pid), so that others wait instead of repeating
     "CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, owner TEXT NOT NULL, at REAL)",
 )
-#: how long an unanswered claim is honoured (a process that died holding one frees it then)
-CLAIM_TTL_S = 3600.0
+#: how long an unanswered claim of a process on another machine is honoured (one that died holding
+#: it frees it then; one still computing past it is only computed twice). On this machine a claim
+#: of a process that is gone, or of an earlier session of the same run, is void at once.
+CLAIM_TTL_S = 600.0
 _RETRIES = 50  # busy/locked answers retried (on top of sqlite's own busy timeout)
 
 
 class EvaluationCache:
-    def __init__(self, directory: str | Path, *, busy_timeout_s: float = 60.0):
+    def __init__(self, directory: str | Path, *, run: str = "", busy_timeout_s: float = 60.0):
+        """`run` names the run using the cache (its folder): claims left by a killed session of
+        the same run do not hold up its resume."""
         self.path = Path(directory).expanduser() / "evaluations.sqlite"
-        self.owner = f"{socket.gethostname()}:{os.getpid()}"
+        self.run = run
+        self.owner = owner_id(run)
         self._claimed: set[str] = set()
         self._busy_timeout_s = busy_timeout_s
         try:
@@ -163,15 +168,18 @@ class EvaluationCache:
 
     def claim(self, key: str) -> bool:
         """Whether this process may compute `key` now: True once it holds the claim (or the
-        entry's earlier claim went stale), False while another process computes it."""
+        entry's earlier claim went stale), False while another process computes it or once the
+        entry has landed (since the caller looked it up)."""
 
         def take() -> bool:
             with self._db:
                 self._db.execute("BEGIN IMMEDIATE")
+                if self._db.execute("SELECT 1 FROM evaluations WHERE key=?", (key,)).fetchone():
+                    return False
                 row = self._db.execute(
                     "SELECT owner, at FROM claims WHERE key=?", (key,)
                 ).fetchone()
-                if row is not None and row[0] != self.owner and time.time() - row[1] < CLAIM_TTL_S:
+                if row is not None and self._live(*row):
                     return False
                 self._db.execute(
                     "INSERT OR REPLACE INTO claims (key, owner, at) VALUES (?, ?, ?)",
@@ -193,7 +201,10 @@ class EvaluationCache:
                     "SELECT owner, at FROM claims WHERE key=?", (key,)
                 ).fetchone()
             )
-        return row is not None and row[0] != self.owner and time.time() - row[1] < CLAIM_TTL_S
+        return row is not None and self._live(*row)
+
+    def _live(self, owner: str, at: float) -> bool:
+        return claim_binds(owner, at, self.owner, self.run)
 
     def release_claims(self) -> None:
         """Drop the claims this process still holds (its run ended before computing them)."""
@@ -220,6 +231,27 @@ class EvaluationCache:
             self.release_claims()
         finally:
             self._db.close()
+
+
+def owner_id(run: str) -> str:
+    """Who holds a claim: this machine, this process and the run (its folder)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{run}"
+
+
+def claim_binds(owner: str, at: float, me: str, my_run: str) -> bool:
+    """Whether a claim (by `owner`, made at time `at`) binds process `me` of run `my_run`:
+    another process's, of another run, alive (checked on this machine), and not too old."""
+    host, pid, run = (owner.split(":", 2) + ["", ""])[:3]
+    if owner == me or (my_run and run == my_run):
+        return False
+    if host == socket.gethostname():
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return False  # it died holding the claim
+        except (PermissionError, ValueError):
+            pass
+    return time.time() - at < CLAIM_TTL_S
 
 
 def _is_corrupt(e: sqlite3.DatabaseError) -> bool:

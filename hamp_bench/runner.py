@@ -22,6 +22,7 @@ from hamp_bench.cache import EvaluationCache
 from hamp_bench.components import as_config, build, resolve
 from hamp_bench.errors import BudgetExhausted, ConfigError, RunInterrupted
 from hamp_bench.evaluator import Evaluator
+from hamp_bench.file_cache import FileEvaluationCache
 from hamp_bench.problem import Problem
 from hamp_bench.progress import Progress
 from hamp_bench.resume import prior_record
@@ -74,9 +75,15 @@ def check_run_config(cfg: DictConfig) -> None:
             )
 
 
-def open_cache(cfg: DictConfig, problem: Problem) -> EvaluationCache | None:
+def open_cache(cfg: DictConfig, problem: Problem, run_dir: Path):
+    """The shared evaluation cache (SQLite on a local disk, or a file per entry on a network
+    filesystem), or None where it is off."""
     enabled = problem.expensive if cfg.cache.enabled is None else cfg.cache.enabled
-    return EvaluationCache(cfg.cache.dir) if enabled else None
+    if not enabled:
+        return None
+    backend = getattr(cfg.cache.backend, "value", cfg.cache.backend)
+    kind = FileEvaluationCache if backend == "files" else EvaluationCache
+    return kind(cfg.cache.dir, run=str(run_dir.resolve()))
 
 
 def open_pool(cfg: DictConfig, problem: Problem) -> WorkerPool | None:
@@ -124,7 +131,7 @@ def run_experiment(
     replay = None
     if prior is not None:
         replay = read_evaluations(run_dir / EVALUATIONS, columns, problem.n_var, problem.n_obj)
-    cache = open_cache(cfg, problem)
+    cache = open_cache(cfg, problem, run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     if prior is None:  # a fresh start: nothing of an earlier record may survive into this one
         for stale in (FRONT, ALGORITHM_JSON):

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -251,18 +250,3 @@ def test_a_sweep_resumes_skips_and_runs_missing_cells(tmp_path):
     assert summary in again.stdout + again.stderr
     for cell in ("0-zdt1-random-seed0", "1-zdt1-random-seed1", "2-zdt1-random-seed2"):
         _same_record(tmp_path / "ref" / cell, tmp_path / "sw" / cell)
-
-
-def test_a_shared_cache_claim_makes_another_process_wait_not_repeat(tmp_path):
-    from hamp_bench.cache import EvaluationCache
-
-    a, b = EvaluationCache(tmp_path), EvaluationCache(tmp_path)
-    b.owner = "elsewhere:1"  # as another process would be
-    assert a.claim("k") and not b.claim("k") and b.claimed_elsewhere("k")
-    a.put_many({"k": {"F": [0.5], "extras": {}}})  # landing releases the claim
-    assert not b.claimed_elsewhere("k") and b.get_many(["k"]) == {"k": {"F": [0.5], "extras": {}}}
-    assert b.claim("j") and not a.claim("j")
-    b.close()  # a process that ends releases the claims it still holds
-    assert a.claim("j")
-    a.close()
-    assert np.isfinite(0.0)

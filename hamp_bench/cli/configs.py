@@ -27,9 +27,15 @@ class ProgressMode(Enum):
     off = "off"
 
 
+class CacheBackend(Enum):
+    sqlite = "sqlite"  # one SQLite file in WAL mode: processes on one machine, a local disk
+    files = "files"  # a file per entry: a cluster's shared network filesystem (NFS, Lustre)
+
+
 @dataclass
 class CacheConfig:
     enabled: Optional[bool] = None  # None: the problem decides (on for expensive problems)
+    backend: CacheBackend = CacheBackend.sqlite
     dir: str = "${oc.env:HAMP_BENCH_CACHE_DIR,'~/.cache/hamp_bench'}"
 
 
