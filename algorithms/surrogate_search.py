@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.ensemble import ExtraTreesRegressor
 
 from hamp_bench.evaluator import Evaluator
 from hamp_bench.objective_space import normalised_hypervolume
@@ -80,6 +79,8 @@ class SurrogateLocalSearch:
             return cand
 
         train = slice(max(0, len(X_seen) - self.max_train), len(X_seen))
+        from sklearn.ensemble import ExtraTreesRegressor  # imported when first fitted: slow
+
         model = ExtraTreesRegressor(
             n_estimators=self.n_trees,
             min_samples_leaf=2,

@@ -72,7 +72,7 @@ def suite_seconds(problem, genome, workdir: Path) -> float:
     ev = Evaluator(problem, budget=1, log=log)
     t = time.perf_counter()
     ev.evaluate(genome[None, :])
-    log.flush()
+    log.close()
     return time.perf_counter() - t
 
 

@@ -41,6 +41,7 @@ def time_suite(budget: int, seed: int, workdir: Path, progress: str) -> float:
                 f"budget={budget}",
                 f"seed={seed}",
                 f"progress.mode={progress}",
+                "resume=false",  # repeats reuse the folder: time a fresh run each time
             ],
         )
     t = time.perf_counter()

@@ -25,7 +25,7 @@ from pymoo.problems import get_problem
 from hamp_bench.cli.configs import register_configs
 from hamp_bench.components import build
 from hamp_bench.evaluator import BudgetExhausted, Evaluator
-from hamp_bench.run_record import EvaluationLog, evaluation_columns
+from hamp_bench.run_record import EvaluationLog, evaluation_columns, render_lines
 
 
 def time_pymoo(budget: int, seed: int) -> float:
@@ -48,7 +48,7 @@ def time_suite_without_record(cfg, seed: int) -> tuple[float, Evaluator]:
 
 def time_record(problem, X: np.ndarray, F: np.ndarray, path: Path) -> float:
     """Render every row as the run record does (one generation of 100 rows at a time, through
-    the record's own EvaluationLog) and write evaluations.csv once."""
+    the record's own EvaluationLog) and append it to evaluations.csv once."""
     log = EvaluationLog(
         path,
         evaluation_columns(
@@ -61,10 +61,18 @@ def time_record(problem, X: np.ndarray, F: np.ndarray, path: Path) -> float:
     t = time.perf_counter()
     for start in range(0, len(X), 100):
         ids = np.arange(start, min(start + 100, len(X)))
-        log.append(
-            ids, start // 100, X[ids], F[ids], np.zeros(len(ids), bool), np.full(len(ids), 1e-5), []
+        log.commit(
+            render_lines(
+                ids,
+                start // 100,
+                X[ids],
+                F[ids],
+                np.zeros(len(ids), bool),
+                np.full(len(ids), 1e-5),
+                [],
+            )
         )
-    log.flush()
+    log.close()
     return time.perf_counter() - t
 
 

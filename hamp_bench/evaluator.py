@@ -82,7 +82,7 @@ class Evaluator:
             self._evaluate_new(take[done:], F[done:])
         self.n_batches += 1
         if self.progress is not None:
-            self.progress.update(self.used, len(self.front))
+            self.progress.update(self.used, len(self.front), self.replayed)
         if len(take) < len(X):
             raise BudgetExhausted
         return self.problem.to_min(F)
@@ -156,13 +156,20 @@ class Evaluator:
             wall[:] = (time.perf_counter() - t) / n
             self.cache_hits += int(cached.sum())
         committed = 0
-        for i, F_i, extras_i, wall_i, hit in self._compute(X, np.flatnonzero(~cached), keys):
-            F[i], wall[i], ready[i], cached[i] = F_i, wall_i, True, hit
+        for rows, F_rows, extras_rows, wall_rows, hit in self._compute(
+            X, np.flatnonzero(~cached), keys
+        ):
+            F[rows], wall[rows], ready[rows], cached[rows] = F_rows, wall_rows, True, hit
             for name in names:
-                extras[name][i] = extras_i[name]
+                extras[name][rows] = extras_rows[name]
             if keys and not hit:
-                self.cache.put_many({keys[i]: {"F": F_i.tolist(), "extras": extras_i}})
-            self.cache_hits += int(hit)
+                self.cache.put_many(
+                    {
+                        keys[i]: {"F": F[i].tolist(), "extras": {k: extras[k][i] for k in names}}
+                        for i in rows
+                    }
+                )
+            self.cache_hits += len(rows) if hit else 0
             upto = committed + int(np.argmin(np.append(ready[committed:], False)))
             if upto > committed:
                 self._commit(X, F, cached, wall, extras, committed, upto)
@@ -171,15 +178,16 @@ class Evaluator:
             self._commit(X, F, cached, wall, extras, committed, n)
 
     def _compute(self, X: np.ndarray, miss: np.ndarray, keys: list[str]) -> Iterator[tuple]:
-        """(row, objectives, extras, seconds, from_cache) of each missing row, as each finishes:
-        by the pool, one at a time for an expensive problem, or in one call for a cheap one.
+        """Blocks (rows, objectives, extras by name, seconds per row, from_cache) of the missing
+        rows, as each finishes: one block for a cheap, vectorised problem; a row at a time for
+        an expensive one, by the pool or here.
 
         With a shared cache, an expensive row is claimed before it is computed; a row that
         another process is computing now is waited for (and then read from the cache)."""
         if not len(miss):
             return
         if not self.problem.expensive:
-            yield from self._evaluate_rows(X, list(miss), one_at_a_time=False)
+            yield self._evaluate_rows(X, list(miss))
             return
         deferred: list[int] = []
 
@@ -190,31 +198,36 @@ class Evaluator:
             return True
 
         if self.pool is not None:
-            yield from self.pool.evaluate(X, [i for i in miss if claimed(i)])
+            for i, F_i, extras_i, seconds, hit in self.pool.evaluate(
+                X, [i for i in miss if claimed(i)]
+            ):
+                yield [i], F_i[None], {k: [v] for k, v in extras_i.items()}, seconds, hit
         else:
             for i in miss:
                 if claimed(i):
-                    yield from self._evaluate_rows(X, [i], one_at_a_time=True)
+                    yield self._evaluate_rows(X, [i])
         for i in deferred:
             t = time.perf_counter()
             found = self._wait_for(keys[i])
             if found is not None:
-                F_i = np.asarray(found["F"], dtype=float)
-                yield i, F_i, found["extras"], time.perf_counter() - t, True
+                extras_i = {k: [v] for k, v in found["extras"].items()}
+                yield (
+                    [i],
+                    np.asarray([found["F"]], dtype=float),
+                    extras_i,
+                    time.perf_counter() - t,
+                    True,
+                )
             else:  # the other process gave up on it
                 self.cache.claim(keys[i])
-                yield from self._evaluate_rows(X, [i], one_at_a_time=True)
+                yield self._evaluate_rows(X, [i])
 
-    def _evaluate_rows(self, X: np.ndarray, rows: list[int], one_at_a_time: bool) -> Iterator:
-        for group in [[i] for i in rows] if one_at_a_time else [rows]:
-            if not group:
-                continue
-            t = time.perf_counter()
-            ev = self.problem.evaluate(X[group])
-            seconds = (time.perf_counter() - t) / len(group)
-            for j, i in enumerate(group):
-                extras = {k: np.asarray(v)[j].item() for k, v in ev.extras.items()}
-                yield i, ev.F[j], extras, seconds, False
+    def _evaluate_rows(self, X: np.ndarray, rows: list[int]) -> tuple:
+        t = time.perf_counter()
+        ev = self.problem.evaluate(X[rows])
+        seconds = (time.perf_counter() - t) / len(rows)
+        extras = {k: np.asarray(v).tolist() for k, v in ev.extras.items()}
+        return rows, ev.F, extras, seconds, False
 
     def _wait_for(self, key: str, poll_s: float = 0.2) -> dict | None:
         """The entry another process is computing, once it lands; None if it gives up."""

@@ -2,8 +2,9 @@
 network filesystem (NFS, Lustre, GPFS), where SQLite's WAL mode cannot work.
 
 It relies only on what those filesystems do atomically: a rename within a folder (an entry is
-written to a temporary file and renamed into place, so it appears whole or not at all) and an
-exclusive create (a claim is a file created with O_EXCL, so two jobs cannot both hold one).
+written to a temporary file and renamed into place, so it appears whole or not at all) and a
+hard link that fails where the name exists (a claim is written aside and linked into place, so
+two jobs cannot both hold one, and nobody reads a half-written claim).
 Each entry carries the sha256 of its content: a damaged entry is named, set aside as
 `<key>.json.corrupt` and recomputed, never trusted. Same interface and same claim rules as the
 SQLite cache (hamp_bench/cache.py).
@@ -80,28 +81,38 @@ class FileEvaluationCache:
         try:
             owner, at = self._claim_file(key).read_text().rsplit("\n", 1)
             return owner, float(at)
-        except (FileNotFoundError, ValueError):  # gone, or being written: look again later
+        except FileNotFoundError:  # released
             return None
+        except ValueError:  # not a claim this suite wrote: void after the TTL, by its age
+            return "", self._claim_file(key).stat().st_mtime
 
     def claim(self, key: str) -> bool:
-        """Like EvaluationCache.claim: an exclusive create, or taking over a void claim."""
+        """Like EvaluationCache.claim. The claim file appears whole (written aside, then
+        hard-linked into place, which fails if one exists: atomic on NFS too), so a claim
+        being made is never mistaken for a void one."""
         if self._entry(key).exists():
             return False
         path = self._claim_file(key)
-        for _ in range(2):
-            try:
-                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-            except FileExistsError:
-                held = self._read_claim(key)
-                if held is not None and claim_binds(*held, self.owner, self.run):
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        tmp.write_text(f"{self.owner}\n{time.time()}")
+        try:
+            for _ in range(2):
+                try:
+                    os.link(tmp, path)
+                except FileExistsError:
+                    held = self._read_claim(key)
+                    if held is None or claim_binds(*held, self.owner, self.run):
+                        return False  # held (or released just now: look the entry up again)
+                    path.unlink(missing_ok=True)  # void: its process died, or it is too old
+                    continue
+                self._claimed.add(key)
+                if self._entry(key).exists():  # it landed between the look-up and the claim
+                    self._release(key)
                     return False
-                path.unlink(missing_ok=True)  # void: its process died, or it is too old
-                continue
-            with os.fdopen(fd, "w") as fh:
-                fh.write(f"{self.owner}\n{time.time()}")
-            self._claimed.add(key)
-            return True
-        return False
+                return True
+            return False
+        finally:
+            tmp.unlink(missing_ok=True)
 
     def claimed_elsewhere(self, key: str) -> bool:
         held = self._read_claim(key)

@@ -32,17 +32,13 @@ class FrontTracker:
         payload, given = np.empty(len(ids), dtype=object), payload
         if given is not None:
             payload[:] = list(given)
-        if len(self.F):  # fast path: drop new points that the current front already dominates
-            le = (self.F[None, :, :] <= F[:, None, :]).all(axis=2)
-            lt = (self.F[None, :, :] < F[:, None, :]).any(axis=2)
-            fresh = ~(le & lt).any(axis=1) & ~(self.F[None] == F[:, None]).all(axis=2).any(axis=1)
-            if not fresh.any():
-                return
-            X, F, ids, payload = X[fresh], F[fresh], ids[fresh], payload[fresh]
-        F = np.vstack([self.F, F])
-        keep = nondominated_mask(F)
+        F_all = np.vstack([self.F, F])
+        keep = nondominated_mask(F_all)  # moocore: O(n log n) for 2 and 3 objectives
+        old = len(self.F)
+        if keep[:old].all() and not keep[old:].any():  # nothing new on the front
+            return
         self.X = np.vstack([self.X, X])[keep]
-        self.F, self.ids = F[keep], np.concatenate([self.ids, ids])[keep]
+        self.F, self.ids = F_all[keep], np.concatenate([self.ids, ids])[keep]
         self.payload = np.concatenate([self.payload, payload])[keep]
 
     def __len__(self) -> int:

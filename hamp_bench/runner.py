@@ -10,6 +10,7 @@ problems/ nor algorithms/.
 from __future__ import annotations
 
 import logging
+import platform
 import time
 import traceback
 from dataclasses import dataclass
@@ -152,7 +153,12 @@ def run_experiment(
         run_json = RunJson.resume(
             run_dir / RUN_JSON,
             prior.content,
-            {"at": now_iso(), "from_eval": len(replay), "previous_status": prior.status},
+            {
+                "at": now_iso(),
+                "from_eval": len(replay),
+                "previous_status": prior.status,
+                "host": platform.node(),
+            },
         )
         log.info("resuming %s from evaluation %d (%s)", run_dir, len(replay), prior.status)
     evaluations = EvaluationLog(

@@ -10,6 +10,7 @@ that did not complete are kept and listed, never dropped silently.
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass
 from functools import cached_property
@@ -128,10 +129,14 @@ def read_run(run_dir: Path) -> Run:
     names = space.names
     n_var = int(meta["problem"]["n_var"])
     genes = [f"x{i}" for i in range(n_var)]
-    try:  # only an empty field is missing; a written "nan" is a value the problem returned
-        df = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    try:
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise RecordError(f"{path} is missing; the run record is incomplete") from None
+    # a run killed while appending may leave its last line cut short: not an evaluation
+    complete = raw[: raw.rfind(b"\n") + 1] if not raw.endswith(b"\n") else raw
+    try:  # only an empty field is missing; a written "nan" is a value the problem returned
+        df = pd.read_csv(io.BytesIO(complete), keep_default_na=False, na_values=[""])
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
         raise RecordError(
             f"{path} cannot be read ({e}); it is truncated or corrupt: re-run it "

@@ -50,6 +50,17 @@ def test_progress_logs_plain_lines_when_not_a_terminal(caplog):
     assert "demo: 10/10 evaluations (100%), front 4" in caplog.text
 
 
+def test_progress_log_lines_give_an_eta_at_this_sessions_pace(caplog, monkeypatch):
+    caplog.set_level(logging.INFO, logger="hamp_bench")
+    clock = iter([0.0, 10.0, 10.0, 20.0, 20.0])  # start, then (update, log) pairs
+    monkeypatch.setattr("hamp_bench.progress.time.monotonic", lambda: next(clock))
+    p = Progress(total=100, mode="log", log_every_s=0.0, desc="demo")
+    p.update(25, 3)  # 25 in 10 s: 75 more take 30 s
+    p.update(60, 3, replayed=50)  # a resume: 50 answered from the record, 10 evaluated in 20 s
+    assert "25/100 evaluations (25%), front 3, 10.0s elapsed, about 30s left" in caplog.text
+    assert "60/100 evaluations (60%), front 3, 20.0s elapsed, about 1m20s left" in caplog.text
+
+
 def test_progress_bar_on_request(capsys):
     p = Progress(total=10, mode="bar", desc="demo")
     p.update(10, 2)

@@ -1,5 +1,6 @@
 """The run record contract: evaluations.csv, front.csv, run.json; determinism; atomicity."""
 
+import io
 import json
 import signal
 import subprocess
@@ -12,6 +13,7 @@ import pytest
 
 from hamp_bench.algorithm import Algorithm
 from hamp_bench.pareto import nondominated_mask
+from hamp_bench.reports.gather import read_run
 from hamp_bench.run_record import RECORD_VERSION, TIMING_COLUMNS
 
 from conftest import read_evaluations, run_cell
@@ -105,24 +107,29 @@ def _start_long_run(tmp_path):
     pytest.fail("the long run never started writing evaluations")
 
 
-def _assert_complete_csv(path, n_cols):
+def _assert_complete_csv(path, n_cols, killed=False):
+    """Every complete line is a whole evaluation, in order; only a kill may leave a last line
+    cut short (no newline), which readers drop (docs/records.md)."""
     text = path.read_text()
+    if killed:
+        text = text[: text.rfind("\n") + 1]
     assert text.endswith("\n"), "a truncated last line"
     lines = text.splitlines()
     assert all(line.count(",") == n_cols - 1 for line in lines), "a half-written row"
-    df = pd.read_csv(path)
+    df = pd.read_csv(io.StringIO(text))
     assert df["eval_id"].tolist() == list(range(len(df)))
+    assert len(read_run(path.parent).F) == len(df)  # what reports read: the complete lines
     return df
 
 
-def test_sigkill_never_leaves_a_truncated_file(tmp_path):
+def test_sigkill_leaves_whole_evaluations_that_reports_read(tmp_path):
     for attempt in range(3):
         run_dir = tmp_path / f"k{attempt}"
         proc = _start_long_run(run_dir)
         time.sleep(0.1 * attempt)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
-        _assert_complete_csv(run_dir / "evaluations.csv", n_cols=36)
+        _assert_complete_csv(run_dir / "evaluations.csv", n_cols=36, killed=True)
         run = json.loads((run_dir / "run.json").read_text())
         assert run["status"] == "running"  # nobody was left to say otherwise
 
@@ -140,3 +147,13 @@ def test_interrupted_run_leaves_a_valid_partial_record(tmp_path, sig, code):
     assert run["budget_used"] == len(df)  # the final flush wrote every evaluation
     front = pd.read_csv(tmp_path / "front.csv")
     assert set(front["eval_id"]) <= set(df["eval_id"]) and len(front) == run["front_size"]
+
+
+def test_a_line_cut_short_by_a_kill_is_not_an_evaluation(tmp_path):
+    run_cell(tmp_path, "algorithm=random", "problem=zdt1", "budget=30")
+    path = tmp_path / "evaluations.csv"
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[:21]) + lines[21][:9])  # 20 rows and part of the 21st
+    run = json.loads((tmp_path / "run.json").read_text())
+    (tmp_path / "run.json").write_text(json.dumps({**run, "status": "running"}))
+    assert len(read_run(tmp_path).F) == 20

@@ -221,7 +221,7 @@ def test_sigkill_then_the_same_command_continues_to_the_same_record(tmp_path):
         time.sleep(0.02)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
-    kept = len(read_evaluations(tmp_path / "k"))
+    kept = (tmp_path / "k/evaluations.csv").read_bytes().count(b"\n") - 1  # complete lines
     assert 0 < kept < 12000
     done = cli(*args, f"hydra.run.dir={tmp_path / 'k'}", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
