@@ -42,6 +42,25 @@ from hamp_bench.problems.training import (
 OBJECTIVES = ("error", "latency", "memory")
 
 
+def _check_device(device: str) -> None:
+    """A device this machine has, before any data or model is touched."""
+    try:
+        kind = torch.device(device)
+    except (RuntimeError, ValueError) as e:
+        raise ConfigError(f"problem.device={device!r} is not a torch device ({e})") from e
+    if kind.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(
+            f"problem.device={device}, but torch here has no CUDA device (torch "
+            f"{torch.__version__}, CUDA build: {torch.version.cuda or 'none'}); use "
+            "problem.device=cpu, or run where a GPU and a CUDA build of torch are"
+        )
+    if kind.type == "cuda" and (kind.index or 0) >= torch.cuda.device_count():
+        raise ConfigError(
+            f"problem.device={device}, but this machine has {torch.cuda.device_count()} CUDA "
+            "device(s); choose one that exists"
+        )
+
+
 def _params(params: dict[str, Any]) -> PruningProblemConfig:
     """The parameters as their declaration (`PruningProblemConfig`): defaults filled in,
     interpolations such as the model_dir default resolved, names and types checked."""
@@ -64,6 +83,7 @@ class PruningProblem(Problem):
         self.criterion, self.criterion_seed = cfg.criterion, cfg.criterion_seed
         self.fidelity = cfg.fidelity
         self.device = cfg.device
+        _check_device(cfg.device)
         if cfg.threads is not None and cfg.threads < 1:
             raise ConfigError(
                 f"problem.threads must be at least 1 (or null for torch's default "

@@ -149,3 +149,15 @@ def test_signal_during_pretraining_says_there_is_no_record(tmp_path, sig, code, 
     assert f"hamp_bench: {word};" in err and "there is no run record" in err
     assert "Traceback" not in err and not (run_dir / "run.json").exists()
     assert not list((tmp_path / "models").rglob("*.pt"))
+
+
+def test_a_cuda_device_on_a_machine_without_one_is_one_line(tmp_path):
+    import torch
+
+    from hamp_bench.errors import ConfigError
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA: the refusal cannot be seen here")
+    with pytest.raises(ConfigError, match="problem.device=cuda, but torch here has no CUDA"):
+        run_cell(tmp_path, "problem=tiny_synthetic", "problem.device=cuda")
+    assert not (tmp_path / "run.json").exists()
