@@ -56,11 +56,12 @@ class EvaluationCache:
         self._busy_timeout_s = busy_timeout_s
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            found = _inode(self.path)  # the file this process finds (and may judge corrupt)
             self._db = self._open()
         except sqlite3.DatabaseError as e:
             if not _is_corrupt(e):
                 raise self._unusable(e) from e
-            self._set_aside(e)
+            self._set_aside(e, found)
             self._db = self._open()
         except OSError as e:
             raise self._unusable(e) from e
@@ -86,14 +87,18 @@ class EvaluationCache:
             "writable folder on a local disk (or HAMP_BENCH_CACHE_DIR), or cache.enabled=false"
         )
 
-    def _set_aside(self, e: Exception) -> None:
-        """Move a damaged cache file (and its WAL) aside, named, so that nobody trusts it."""
+    def _set_aside(self, e: Exception, found: int | None) -> None:
+        """Move a damaged cache file (and its WAL) aside, named, so that nobody trusts it;
+        unless another process already did and put a fresh one there (another inode)."""
+        if _inode(self.path) != found:
+            return
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
         aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{os.getpid()}")
         for suffix in ("", "-wal", "-shm"):
-            part = Path(str(self.path) + suffix)
-            if part.exists():
-                os.replace(part, Path(str(aside) + suffix))
+            try:
+                os.replace(Path(str(self.path) + suffix), Path(str(aside) + suffix))
+            except FileNotFoundError:  # no such part, or another process moved it just now
+                pass
         log.warning(
             "the evaluation cache at %s is corrupt (%s); it was moved to %s and this run goes "
             "on with a fresh cache (a cache only saves time)",
@@ -231,6 +236,13 @@ class EvaluationCache:
             self.release_claims()
         finally:
             self._db.close()
+
+
+def _inode(path: Path) -> int | None:
+    try:
+        return path.stat().st_ino
+    except FileNotFoundError:
+        return None
 
 
 def owner_id(run: str) -> str:

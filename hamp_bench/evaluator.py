@@ -248,6 +248,6 @@ class Evaluator:
             if self.log is not None:
                 cols = [np.array(extras[name][sl].tolist()) for name in self.problem.extra_names]
                 lines = render_lines(ids, self.n_batches, X[sl], F[sl], cached[sl], wall[sl], cols)
-                self.log.commit(lines)
+                self.log.commit(lines, now=self.problem.expensive)
             self.front.add(X[sl], self.problem.to_min(F[sl]), ids, lines)
             self.used += stop - start

@@ -62,7 +62,8 @@ class PriorRecord:
             )
             raise RecordError(
                 f"{self.run_dir} holds a record of another run ({shown}); run the same command "
-                "to continue it, or choose another hydra.run.dir (resume=false replaces it)"
+                "to continue it, or choose another hydra.run.dir (hydra.sweep.dir, for a "
+                "sweep; resume=false replaces it)"
             )
 
 

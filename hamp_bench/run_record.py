@@ -1,10 +1,12 @@
 """The run record: evaluations.csv, front.csv, run.json and algorithm.json (contract in
 docs/records.md).
 
-evaluations.csv is append-only: each commit appends complete lines with one write to the end of
-the file, so a run killed at any moment leaves a CSV of a prefix of its evaluations (a resumed run
-reads that prefix back, `read_evaluations`). Lines are written at most `flush_every_s` seconds
-after they were committed and at the end; nothing is kept in memory but the front's lines. The
+evaluations.csv is append-only: each write appends complete lines to the end of the file, so a
+run killed at any moment leaves a CSV of a prefix of its evaluations, whose last line at most a
+kill may have cut short (a resumed run reads the prefix back, `read_evaluations`, and drops such a
+line). An expensive evaluation's line is written when it is committed; a cheap batch's lines at
+the first commit `flush_every_s` seconds after the last write, and at the end. Nothing is kept in
+memory but the front's lines. The
 other files are replaced atomically (a temporary file, then a rename).
 """
 
@@ -159,9 +161,11 @@ class EvaluationLog:
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND)
         self._last_flush = time.monotonic()
 
-    def commit(self, lines: list[str]) -> None:
+    def commit(self, lines: list[str], *, now: bool = False) -> None:
+        """Hand over lines; they are written now (`now`: an expensive evaluation, whose line is
+        worth a write of its own) or once `flush_every_s` has passed since the last write."""
         self._pending.extend(lines)
-        if time.monotonic() - self._last_flush >= self.flush_every_s:
+        if now or time.monotonic() - self._last_flush >= self.flush_every_s:
             self.flush()
 
     def flush(self) -> None:

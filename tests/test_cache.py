@@ -118,3 +118,50 @@ def test_a_pruning_run_on_the_files_cache_equals_one_on_sqlite(tmp_path):
         assert again.evaluator.cache_hits == 6
     a, b = (read_evaluations(tmp_path / d).drop(columns=["wall_s"]) for d in ("sqlite", "files2"))
     assert a.drop(columns=["cached"]).equals(b.drop(columns=["cached"])) and b["cached"].all()
+
+
+def test_the_evaluator_waits_for_a_genome_another_process_is_computing(tmp_path):
+    """The evaluator's own claim-and-wait path: a genome claimed elsewhere is evaluated last,
+    waited for, and taken from the cache (cached=True) without being computed here."""
+    import threading
+
+    import numpy as np
+
+    from hamp_bench.evaluator import Evaluator
+    from hamp_bench.hashing import genome_key
+    from hamp_bench.problem import Evaluation, Objective, Problem
+
+    class Slow(Problem):
+        name, n_var, var_type, expensive = "slow", 1, "int", True
+        xl, xu = np.zeros(1), np.full(1, 9)
+        objectives = (Objective("a"), Objective("b"))
+        ideal, nadir = np.zeros(2), np.full(2, 10.0)
+        computed: list = []
+
+        def config(self):
+            return {}
+
+        def _evaluate(self, X):
+            self.computed.extend(X[:, 0].tolist())
+            return Evaluation(np.c_[X[:, 0], 9 - X[:, 0]].astype(float))
+
+    problem = Slow()
+    cache = EvaluationCache(tmp_path, run="/runs/mine")
+    key = genome_key(problem.fingerprint(), np.array([4], dtype=np.int64))
+    other = EvaluationCache(tmp_path)
+    other.owner = "node7:1:/runs/other"  # another machine's job holds genome 4
+    assert other.claim(key)
+    owner = other.owner
+
+    def lands() -> None:  # the other job finishes half a second later
+        later = EvaluationCache(tmp_path)  # (a connection of its own: another thread)
+        later.owner = owner
+        later.put_many({key: {"F": [4.0, 5.0], "extras": {}}})
+        later._db.close()
+
+    threading.Timer(0.5, lands).start()
+    ev = Evaluator(problem, budget=3, cache=cache)
+    F = ev.evaluate(np.array([[4], [1], [2]]))
+    assert problem.computed == [1, 2]  # 4 came from the other process, after the others
+    assert F.tolist() == [[4.0, 5.0], [1.0, 8.0], [2.0, 7.0]] and ev.cache_hits == 1
+    cache.close()

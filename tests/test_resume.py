@@ -170,6 +170,38 @@ def test_a_kill_loses_only_the_evaluation_in_progress(tmp_path, monkeypatch):
     _same_record(tmp_path / "ref", tmp_path / "run")
 
 
+def test_an_expensive_evaluation_is_on_disk_as_soon_as_it_is_done(tmp_path, monkeypatch):
+    """With no cache to fall back on, a kill must still lose only the evaluation in progress:
+    each finished one is already in evaluations.csv (not held for the next timed flush)."""
+    seen, original = [], PruningProblem._evaluate
+
+    def looking(problem, X):
+        lines = (tmp_path / "evaluations.csv").read_text().splitlines()
+        seen.append(len(lines) - 1)  # rows on disk when the next evaluation starts
+        return original(problem, X)
+
+    monkeypatch.setattr(PruningProblem, "_evaluate", looking)
+    run_cell(
+        tmp_path,
+        "algorithm=random",
+        *TINY,
+        "budget=6",
+        "algorithm.batch_size=6",
+        "run_record.flush_every_s=3600",
+    )
+    assert seen == [0, 1, 2, 3, 4, 5]
+
+
+def test_a_record_of_the_same_config_but_another_fingerprint_is_refused(tmp_path):
+    run_cell(tmp_path, "algorithm=random", "problem=zdt1", "budget=50")
+    _as_if_killed(tmp_path, keep=20)
+    run = json.loads((tmp_path / "run.json").read_text())
+    run["problem"]["fingerprint"] = "0" * 64  # as if the data or the weights had changed
+    (tmp_path / "run.json").write_text(json.dumps(run))
+    with pytest.raises(RecordError, match="problem fingerprint: 000000000000... in the record"):
+        run_cell(tmp_path, "algorithm=random", "problem=zdt1", "budget=50")
+
+
 def test_front_test_scores_come_from_the_cache_on_a_rerun(tmp_path, monkeypatch):
     calls = []
     original = PruningProblem.test_scores
@@ -250,3 +282,5 @@ def test_a_sweep_resumes_skips_and_runs_missing_cells(tmp_path):
     assert summary in again.stdout + again.stderr
     for cell in ("0-zdt1-random-seed0", "1-zdt1-random-seed1", "2-zdt1-random-seed2"):
         _same_record(tmp_path / "ref" / cell, tmp_path / "sw" / cell)
+    subset = cli(*[a if a != "seed=0,1,2" else "seed=0,1" for a in sweep], folder, cwd=tmp_path)
+    assert "2 skipped (complete), 0 resumed, 0 new" in subset.stdout + subset.stderr  # not 3

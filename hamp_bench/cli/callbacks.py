@@ -57,24 +57,28 @@ log = logging.getLogger("hamp_bench")
 
 
 def _cells(sweep_dir: Path) -> dict[str, tuple]:
-    """Each cell folder's record state: (status, resumes, finished_at)."""
+    """Each cell folder's record state (status, resumes, finished_at) and when Hydra last
+    wrote its `.hydra/hydra.yaml` (every job it launches rewrites that, skipped or not)."""
     states = {}
-    for run_json in sweep_dir.glob("*/run.json"):
+    for cell in sweep_dir.iterdir() if sweep_dir.is_dir() else ():
         try:
-            c = json.loads(run_json.read_text())
-        except (OSError, ValueError):
+            launched = (cell / ".hydra" / "hydra.yaml").stat().st_mtime_ns
+        except OSError:
             continue
-        states[run_json.parent.name] = (
-            c.get("status"),
-            len(c.get("resumed") or []),
-            c.get("finished_at"),
-        )
+        state = None
+        try:
+            c = json.loads((cell / "run.json").read_text())
+            state = (c.get("status"), len(c.get("resumed") or []), c.get("finished_at"))
+        except (OSError, ValueError):
+            pass
+        states[cell.name] = (state, launched)
     return states
 
 
 class SweepSummary(Callback):
-    """Compares the sweep folder's cell records before and after a multirun (this works with
-    any launcher whose jobs write to a filesystem this process sees)."""
+    """Compares the sweep folder's cell records before and after a multirun, counting only the
+    cells this multirun launched (works with any launcher whose jobs write to a filesystem this
+    process sees)."""
 
     def __init__(self) -> None:
         self._before: dict[str, tuple] = {}
@@ -83,11 +87,12 @@ class SweepSummary(Callback):
         self._before = _cells(Path(config.hydra.sweep.dir))
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
-        after = _cells(Path(config.hydra.sweep.dir))
         kinds = {"skipped (complete)": 0, "resumed": 0, "new": 0, "not completed": 0}
-        for cell, state in after.items():
-            before = self._before.get(cell)
-            if state[0] != "completed":
+        for cell, (state, launched) in _cells(Path(config.hydra.sweep.dir)).items():
+            before, before_launched = self._before.get(cell, (None, None))
+            if launched == before_launched:
+                continue  # a cell of the folder that this command did not launch
+            if state is None or state[0] != "completed":
                 kinds["not completed"] += 1
             elif before is None:
                 kinds["new"] += 1
@@ -95,6 +100,5 @@ class SweepSummary(Callback):
                 kinds["skipped (complete)"] += 1
             else:
                 kinds["resumed" if state[1] > before[1] else "new"] += 1
-        log.info(
-            "sweep %s: %s", config.hydra.sweep.dir, ", ".join(f"{n} {k}" for k, n in kinds.items())
-        )
+        summary = ", ".join(f"{n} {k}" for k, n in kinds.items())
+        log.info("sweep %s: %s", config.hydra.sweep.dir, summary)

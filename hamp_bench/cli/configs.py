@@ -41,7 +41,8 @@ class CacheConfig:
 
 @dataclass
 class RunRecordConfig:
-    flush_every_s: float = 1.0  # evaluations.csv is at most this far behind on disk
+    # how far evaluations.csv may lag behind a cheap problem (an expensive evaluation: no lag)
+    flush_every_s: float = 1.0
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from pathlib import Path
@@ -33,7 +34,13 @@ def _app(cfg: DictConfig) -> None:
     run_dir = Path(hc.runtime.output_dir)
 
     def left_behind() -> str:
-        if (run_dir / RUN_JSON).exists():
+        try:
+            status = json.loads((run_dir / RUN_JSON).read_text()).get("status")
+        except (OSError, ValueError):
+            status = None
+        if status == "completed":  # the signal came while the finished record was written
+            return f"the run had completed: its record in {run_dir} is complete"
+        if status is not None:
             return f"the partial record is in {run_dir}"
         return (
             "it stopped before the run began (building the problem, e.g. pretraining), so "
