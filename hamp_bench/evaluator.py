@@ -42,7 +42,7 @@ class Evaluator:
         budget: int,
         *,
         log: EvaluationLog | None = None,
-        cache: EvaluationCache | None = None,
+        cache: EvaluationCache | None = None,  # or a FileEvaluationCache: the same interface
         progress: Progress | None = None,
         telemetry: Telemetry | None = None,
         replay: RecordedEvaluations | None = None,

@@ -76,7 +76,9 @@ def check_run_config(cfg: DictConfig) -> None:
             )
 
 
-def open_cache(cfg: DictConfig, problem: Problem, run_dir: Path):
+def open_cache(
+    cfg: DictConfig, problem: Problem, run_dir: Path
+) -> EvaluationCache | FileEvaluationCache | None:
     """The shared evaluation cache (SQLite on a local disk, or a file per entry on a network
     filesystem), or None where it is off."""
     enabled = problem.expensive if cfg.cache.enabled is None else cfg.cache.enabled
@@ -223,7 +225,7 @@ def _finish(
     evaluations: EvaluationLog,
     evaluator: Evaluator,
     progress: Progress,
-    cache: EvaluationCache | None,
+    cache: EvaluationCache | FileEvaluationCache | None,
     status: str,
     error: str | None,
     wall_s: float,
