@@ -57,13 +57,14 @@ def main() -> None:
         warm = hamp_bench(*common, f"hydra.sweep.dir={work / 'warm'}", env=env)
         same_folder = hamp_bench(*common, f"hydra.sweep.dir={work / 'cold'}", env=env)
         cells = sorted(p.parent.name for p in (work / "cold").glob("*/run.json"))
+
+        def table(sweep: str, cell: str, name: str) -> pd.DataFrame:
+            return pd.read_csv(work / sweep / cell / name).drop(columns=["cached", "wall_s"])
+
         equal = all(
-            pd.read_csv(work / s / c / f)
-            .drop(columns=["cached", "wall_s"])
-            .equals(pd.read_csv(work / "warm" / c / f).drop(columns=["cached", "wall_s"]))
+            table("cold", c, f).equals(table("warm", c, f))
             for c in cells
             for f in ("evaluations.csv", "front.csv")
-            for s in ("cold",)
         )
         print(f"{' '.join(args)}: {len(cells)} cells")
         print(
