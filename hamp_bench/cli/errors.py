@@ -8,6 +8,7 @@ launcher and the pip command that installs it, and exit 2, before Hydra starts.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from contextlib import contextmanager
@@ -67,6 +68,23 @@ def _missing_launcher(argv: list[str]) -> str | None:
     )
 
 
+def _exit_now(code: int) -> None:
+    """Exit with `code` whatever Python would do at shutdown.
+
+    `sys.exit(130)` is not enough after Ctrl-C: CPython 3.11 marks a KeyboardInterrupt raised
+    inside `exec(<string>)` (dataclasses and lazy imports such as torch._dynamo's do that) as
+    unhandled even once it is caught, and then ends the process by SIGINT (-2, not 130). Every
+    record has been written by now (the runner's `finally`), so flush the logs and leave.
+    """
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
+
+
 @contextmanager
 def cli_errors(prog: str, left_behind: Callable[[], str] = _nothing_left) -> Iterator[None]:
     """`left_behind()` says, after an interruption, what the command left on disk."""
@@ -86,4 +104,4 @@ def cli_errors(prog: str, left_behind: Callable[[], str] = _nothing_left) -> Ite
             f"{prog}: {'terminated' if sigterm else 'interrupted'}; {left_behind()}",
             file=sys.stderr,
         )
-        sys.exit(143 if sigterm else 130)
+        _exit_now(143 if sigterm else 130)
