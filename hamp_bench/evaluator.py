@@ -132,6 +132,7 @@ class Evaluator:
         with signals_deferred():
             ids = np.arange(self.used, self.used + k)
             self.front.add(take[:k], self.problem.to_min(F[:k]), ids, rec.lines[sl])
+            self.problem.retain(self.front.X)
             self.used += k
             self.replayed += k
         return k
@@ -250,4 +251,5 @@ class Evaluator:
                 lines = render_lines(ids, self.n_batches, X[sl], F[sl], cached[sl], wall[sl], cols)
                 self.log.commit(lines, now=self.problem.expensive)
             self.front.add(X[sl], self.problem.to_min(F[sl]), ids, lines)
+            self.problem.retain(self.front.X)
             self.used += stop - start

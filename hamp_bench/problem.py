@@ -77,6 +77,12 @@ class Problem(ABC):
         """Scores of final-front genomes on held-out test data (columns added to front.csv)."""
         return {}
 
+    def retain(self, front_X: np.ndarray) -> None:
+        """The evaluator's running front is now `front_X` (after each commit). A problem may keep
+        what re-scoring these genomes on test data needs (a pruning problem: their fine-tuned
+        networks) and drop what it kept for genomes that left the front."""
+        return None
+
     # -- derived, shared by every problem ----------------------------------------------------
     @property
     def space(self) -> ObjectiveSpace:

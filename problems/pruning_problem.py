@@ -67,11 +67,26 @@ def _params(params: dict[str, Any]) -> PruningProblemConfig:
     return components.checked(PruningProblemConfig, params, "problem")
 
 
+def _genome_bytes(genome: np.ndarray) -> bytes:
+    return np.asarray(genome, dtype=np.int64).tobytes()
+
+
+def _size_mb(net: torch.nn.Module) -> float:
+    tensors = [*net.parameters(), *net.buffers()]
+    return sum(t.numel() * t.element_size() for t in tensors) / 2**20
+
+
 class PruningProblem(Problem):
     """Parameters: `PruningProblemConfig` (problems/configs.py), their one declaration."""
 
     Params = PruningProblemConfig
     expensive = True
+    #: 2: validation in batches of `eval_batch_size` (64 on a CPU, was 256): the same images,
+    #: but sums in another order, so an error may differ from revision 1's in rare ties
+    revision = 2
+    #: memory for the fine-tuned networks of front members, kept so that re-scoring the final
+    #: front on test data does not fine-tune them again (beyond it, the oldest are rebuilt)
+    retain_mb: float = 2048.0
     extra_names = ("params", "macs")
 
     def __init__(self, *, progress: bool = True, **params: Any):
@@ -128,6 +143,7 @@ class PruningProblem(Problem):
         self.profile.bind(self.search_space)
         self.extra_names = PruningProblem.extra_names + self.profile.extra_names
 
+        self._kept: dict[bytes, torch.nn.Module] = {}  # genome bytes -> its fine-tuned network
         self.n_var = self.search_space.n_var
         self.var_type = "int"
         self.xl = np.ones(self.n_var, dtype=np.int64)
@@ -255,12 +271,11 @@ class PruningProblem(Problem):
             col = self.objective_keys.index("error")
             with torch_threads(self.threads):
                 for i, genome in enumerate(X):
+                    net = self.pruned_network(genome)
                     F[i, col] = error_rate(
-                        self.pruned_network(genome),
-                        self.data.val,
-                        limit=self.fidelity.val_size,
-                        device=self.device,
+                        net, self.data.val, limit=self.fidelity.val_size, device=self.device
                     )
+                    self._keep(genome, net)
         keep = self.keep(X)
         # the profile times the pruned networks where it measures them (built only then)
         latency, measured = self.profile.measure(
@@ -272,16 +287,35 @@ class PruningProblem(Problem):
             F, {"params": self.costs.params(keep), "macs": self.costs.macs(keep), **measured}
         )
 
+    def retain(self, front_X: np.ndarray) -> None:
+        """Keep the fine-tuned networks of front members only."""
+        on_front = {_genome_bytes(g) for g in front_X}
+        self._kept = {k: net for k, net in self._kept.items() if k in on_front}
+
+    def _keep(self, genome: np.ndarray, net: torch.nn.Module) -> None:
+        """Hold `net` until retain() drops it; within `retain_mb`, the oldest go first (used
+        without an evaluator, nothing calls retain(), and memory still stays bounded)."""
+        self._kept[_genome_bytes(genome)] = net.to("cpu")
+        sizes = {k: _size_mb(n) for k, n in self._kept.items()}
+        total = sum(sizes.values())
+        for k in list(self._kept):
+            if total <= self.retain_mb:
+                break
+            total -= sizes[k]
+            del self._kept[k]
+
     def test_scores(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        """Test error of each genome's fine-tuned network: the one kept from its evaluation
+        where there is one (same weights: fine-tuning is deterministic per genome), else
+        rebuilt (a cache hit, a resumed or a worker's evaluation, or beyond `retain_mb`)."""
         with torch_threads(self.threads):
-            return {
-                "test_error": np.array(
-                    [
-                        error_rate(self.pruned_network(g), self.data.test, device=self.device)
-                        for g in X
-                    ]
-                )
-            }
+            errors = []
+            for g in X:
+                net = self._kept.get(_genome_bytes(g))
+                if net is None:
+                    net = self.pruned_network(g)
+                errors.append(error_rate(net, self.data.test, device=self.device))
+            return {"test_error": np.array(errors)}
 
     def describe(self) -> dict[str, Any]:
         groups = [{"name": g.name, "channels": g.size} for g in self.base.channel_groups]

@@ -175,6 +175,38 @@ def test_run_rescores_the_front_on_the_test_set(tmp_path):
     assert out.evaluator.cache is not None  # pruning problems use the shared cache by default
 
 
+def test_front_rescoring_reuses_the_fine_tuned_networks_of_front_members(model_dir, monkeypatch):
+    from hamp_bench.problems import pruning_problem
+
+    searched = PruningProblem(**TINY, model_dir=model_dir)
+    ev = Evaluator(searched, budget=12)
+    rng = np.random.default_rng(3)
+    for genome in rng.integers(1, 9, size=(12, 3)):
+        ev.evaluate(genome[None, :])
+    front = ev.front.X
+    assert len(front) >= 2
+    kept = {bytes(k) for k in searched._kept}
+    assert kept == {g.astype(np.int64).tobytes() for g in front}  # front members only
+    fresh = PruningProblem(**TINY, model_dir=model_dir).test_scores(front)  # rebuilt
+
+    finetunes = []
+    real = pruning_problem.sgd_train
+    monkeypatch.setattr(
+        pruning_problem, "sgd_train", lambda *a, **k: finetunes.append(1) or real(*a, **k)
+    )
+    reused = ev.test_scores(front)
+    assert finetunes == []  # nothing fine-tuned again
+    assert np.array_equal(reused["test_error"], fresh["test_error"])  # the same weights
+
+    searched.retain(front[:1])  # members that left the front are dropped
+    assert len(searched._kept) == 1
+    searched.retain_mb = 0.0  # beyond the memory allowed, networks are rebuilt, not kept
+    searched.evaluate(front[1:2])
+    assert searched._kept == {}
+    assert np.array_equal(searched.test_scores(front)["test_error"], fresh["test_error"])
+    assert len(finetunes) == len(front) + 1
+
+
 def test_parameters_are_declared_once_and_checked(model_dir):
     """PruningProblemConfig is the one declaration: the class takes it as its parameters, fills
     in its defaults and refuses what it does not declare, naming the key."""
