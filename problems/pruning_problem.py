@@ -315,6 +315,7 @@ class PruningProblem(Problem):
                 if net is None:
                     net = self.pruned_network(g)
                 errors.append(error_rate(net, self.data.test, device=self.device))
+                net.to("cpu")  # a kept network does not stay on the GPU
             return {"test_error": np.array(errors)}
 
     def describe(self) -> dict[str, Any]:

@@ -180,7 +180,6 @@ def eval_batch_size(device: str) -> int:
     return 64 if torch.device(device).type == "cpu" else 256
 
 
-@torch.inference_mode()
 def error_rate(
     model: nn.Module,
     data: Split,
@@ -190,12 +189,19 @@ def error_rate(
 ) -> float:
     """Top-1 error on the first `limit` samples of `data` (all when None), in batches of
     `batch_size` (`eval_batch_size(device)` when None)."""
-    model.to(device).eval()
+    model.to(device).eval()  # outside inference_mode: moved weights stay trainable
     n = len(data) if limit is None else min(limit, len(data))
     step = batch_size or eval_batch_size(device)
+    wrong = 0
+    with torch.inference_mode():
+        wrong = _wrong(model, data, n, step, device)
+    return wrong / n
+
+
+def _wrong(model: nn.Module, data: Split, n: int, step: int, device: str) -> int:
     wrong = 0
     for start in range(0, n, step):
         stop = min(start + step, n)
         pred = model(data.x[start:stop].to(device)).argmax(1).cpu()
         wrong += int((pred != data.y[start:stop]).sum())
-    return wrong / n
+    return wrong
