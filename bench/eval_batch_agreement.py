@@ -14,11 +14,8 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from hydra import compose, initialize_config_module
-from omegaconf import OmegaConf
+from _problem import build_problem
 
-from hamp_bench.cli.configs import register_configs
-from hamp_bench.components import build
 from hamp_bench.problems.training import error_rate, torch_threads
 
 
@@ -29,11 +26,7 @@ def main() -> None:
     ap.add_argument("--problem", default="vgg16_digits")
     ap.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. problem.model_dir=...")
     args = ap.parse_args()
-    register_configs()
-    with initialize_config_module(config_module="hamp_bench.conf", version_base="1.3"):
-        cfg = compose(config_name="config", overrides=[f"problem={args.problem}", *args.overrides])
-    OmegaConf.resolve(cfg)
-    problem = build(cfg.problem, "problem")
+    problem, cfg = build_problem(args.problem, args.overrides)
     rng = np.random.default_rng(args.seed)
     genomes = rng.integers(problem.xl, problem.xu + 1, size=(args.genomes, problem.n_var))
     differ = {"val": 0, "test": 0}

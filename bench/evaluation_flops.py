@@ -26,19 +26,10 @@ import time
 import numpy as np
 import pandas as pd
 import torch
-from hydra import compose, initialize_config_module
+from _problem import build_problem
 from omegaconf import OmegaConf
 
-from hamp_bench.cli.configs import register_configs
-from hamp_bench.components import build
-from hamp_bench.hashing import genome_key
-from hamp_bench.problems.training import (
-    SGDRecipe,
-    error_rate,
-    recalibrate_bn,
-    sgd_train,
-    torch_threads,
-)
+from hamp_bench.problems.training import error_rate, recalibrate_bn, sgd_train, torch_threads
 
 PHASES = ("finetune", "bn_recalibration", "validation")
 
@@ -59,15 +50,9 @@ def phase_seconds(problem, genome: np.ndarray) -> dict[str, float]:
     """Each phase of `problem`'s evaluation of `genome`, timed apart (same code, same order)."""
     f = problem.fidelity
     net = problem.search_space.pruned(problem.keep(genome)[0], problem.rankings)
-    seed = int(genome_key("finetune", np.asarray(genome, dtype=np.int64))[:8], 16)
     out = {}
     t = time.perf_counter()
-    sgd_train(
-        net,
-        problem.data.train,
-        SGDRecipe(f.finetune_steps, f.finetune_batch, f.finetune_lr, seed=seed),
-        device=problem.device,
-    )
+    sgd_train(net, problem.data.train, problem.finetune_recipe(genome), device=problem.device)
     out["finetune"] = time.perf_counter() - t
     t = time.perf_counter()
     recalibrate_bn(net, problem.data.train, f.bn_batches, device=problem.device)
@@ -99,11 +84,7 @@ def main() -> None:
     ap.add_argument("--problem", default="vgg16_digits")
     ap.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. problem.model_dir=...")
     args = ap.parse_args()
-    register_configs()
-    with initialize_config_module(config_module="hamp_bench.conf", version_base="1.3"):
-        cfg = compose(config_name="config", overrides=[f"problem={args.problem}", *args.overrides])
-    OmegaConf.resolve(cfg)
-    problem = build(cfg.problem, "problem")
+    problem, cfg = build_problem(args.problem, args.overrides)
     if args.record:
         frame = pd.read_csv(args.record)
         genomes = frame[[f"x{i}" for i in range(problem.n_var)]].to_numpy(np.int64)

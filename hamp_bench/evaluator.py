@@ -58,6 +58,7 @@ class Evaluator:
         self.replayed = 0  # evaluations answered from an earlier session's record
         self.n_batches = 0
         self.front = FrontTracker(problem.n_var, problem.n_obj)
+        problem.retain(self.front.X)  # this evaluator tracks the front: the problem may keep
         self._fingerprint = problem.fingerprint() if cache is not None else ""
 
     @property

@@ -78,9 +78,10 @@ class Problem(ABC):
         return {}
 
     def retain(self, front_X: np.ndarray) -> None:
-        """The evaluator's running front is now `front_X` (after each commit). A problem may keep
-        what re-scoring these genomes on test data needs (a pruning problem: their fine-tuned
-        networks) and drop what it kept for genomes that left the front."""
+        """The evaluator's running front is now `front_X` (empty when the evaluator starts, then
+        after each commit). A problem may keep what re-scoring these genomes on test data needs
+        (a pruning problem: their fine-tuned networks) and drop what it kept for genomes that
+        left the front. A problem nobody calls this on (an evaluation worker's) keeps nothing."""
         return None
 
     # -- derived, shared by every problem ----------------------------------------------------

@@ -40,8 +40,6 @@ def _start(problem_cfg: dict, devices: list[str], counter) -> None:
     if devices:
         problem_cfg = {**problem_cfg, "device": devices[index % len(devices)]}
     _problem = build(problem_cfg, "problem")
-    if hasattr(_problem, "retain_mb"):  # only the main process re-scores the front
-        _problem.retain_mb = 0.0
 
 
 def _evaluate(genome: np.ndarray) -> tuple[np.ndarray, dict[str, Any], float, str]:

@@ -143,7 +143,8 @@ class PruningProblem(Problem):
         self.profile.bind(self.search_space)
         self.extra_names = PruningProblem.extra_names + self.profile.extra_names
 
-        self._kept: dict[bytes, torch.nn.Module] = {}  # genome bytes -> its fine-tuned network
+        # genome bytes -> its fine-tuned network; None until an evaluator tracks the front
+        self._kept: dict[bytes, torch.nn.Module] | None = None
         self.n_var = self.search_space.n_var
         self.var_type = "int"
         self.xl = np.ones(self.n_var, dtype=np.int64)
@@ -235,18 +236,18 @@ class PruningProblem(Problem):
         that groups compare), most important first: what the HALP baseline trades off."""
         return [np.sort(sc)[::-1] / max(sc.mean(), 1e-12) for sc in self.scores]
 
+    def finetune_recipe(self, genome: np.ndarray) -> SGDRecipe:
+        """The fidelity's fine-tuning, seeded by the genome (so evaluation is deterministic)."""
+        f = self.fidelity
+        seed = int(genome_key("finetune", np.asarray(genome, dtype=np.int64))[:8], 16)
+        return SGDRecipe(f.finetune_steps, f.finetune_batch, f.finetune_lr, seed=seed)
+
     def pruned_network(self, genome: np.ndarray):
         """The physically pruned and fine-tuned network of one genome (deterministic)."""
         net = self.search_space.pruned(self.keep(genome)[0], self.rankings)
         f = self.fidelity
         if f.finetune_steps:
-            seed = int(genome_key("finetune", np.asarray(genome, dtype=np.int64))[:8], 16)
-            sgd_train(
-                net,
-                self.data.train,
-                SGDRecipe(f.finetune_steps, f.finetune_batch, f.finetune_lr, seed=seed),
-                device=self.device,
-            )
+            sgd_train(net, self.data.train, self.finetune_recipe(genome), device=self.device)
         recalibrate_bn(net, self.data.train, f.bn_batches, device=self.device)
         return net.to("cpu").eval()
 
@@ -290,11 +291,13 @@ class PruningProblem(Problem):
     def retain(self, front_X: np.ndarray) -> None:
         """Keep the fine-tuned networks of front members only."""
         on_front = {_genome_bytes(g) for g in front_X}
-        self._kept = {k: net for k, net in self._kept.items() if k in on_front}
+        self._kept = {k: net for k, net in (self._kept or {}).items() if k in on_front}
 
     def _keep(self, genome: np.ndarray, net: torch.nn.Module) -> None:
-        """Hold `net` until retain() drops it; within `retain_mb`, the oldest go first (used
-        without an evaluator, nothing calls retain(), and memory still stays bounded)."""
+        """Hold `net` until retain() drops it, within `retain_mb` (the oldest go first); only
+        once an evaluator tracks the front (a worker's problem keeps nothing)."""
+        if self._kept is None:
+            return
         self._kept[_genome_bytes(genome)] = net.to("cpu")
         sizes = {k: _size_mb(n) for k, n in self._kept.items()}
         total = sum(sizes.values())
@@ -311,7 +314,7 @@ class PruningProblem(Problem):
         with torch_threads(self.threads):
             errors = []
             for g in X:
-                net = self._kept.get(_genome_bytes(g))
+                net = (self._kept or {}).get(_genome_bytes(g))
                 if net is None:
                     net = self.pruned_network(g)
                 errors.append(error_rate(net, self.data.test, device=self.device))

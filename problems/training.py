@@ -194,14 +194,8 @@ def error_rate(
     step = batch_size or eval_batch_size(device)
     wrong = 0
     with torch.inference_mode():
-        wrong = _wrong(model, data, n, step, device)
+        for start in range(0, n, step):
+            stop = min(start + step, n)
+            pred = model(data.x[start:stop].to(device)).argmax(1).cpu()
+            wrong += int((pred != data.y[start:stop]).sum())
     return wrong / n
-
-
-def _wrong(model: nn.Module, data: Split, n: int, step: int, device: str) -> int:
-    wrong = 0
-    for start in range(0, n, step):
-        stop = min(start + step, n)
-        pred = model(data.x[start:stop].to(device)).argmax(1).cpu()
-        wrong += int((pred != data.y[start:stop]).sum())
-    return wrong

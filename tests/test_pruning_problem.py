@@ -187,7 +187,10 @@ def test_front_rescoring_reuses_the_fine_tuned_networks_of_front_members(model_d
     assert len(front) >= 2
     kept = {bytes(k) for k in searched._kept}
     assert kept == {g.astype(np.int64).tobytes() for g in front}  # front members only
-    fresh = PruningProblem(**TINY, model_dir=model_dir).test_scores(front)  # rebuilt
+    alone = PruningProblem(**TINY, model_dir=model_dir)
+    alone.evaluate(front[:1])
+    assert alone._kept is None  # without an evaluator tracking the front (a worker): nothing
+    fresh = alone.test_scores(front)  # rebuilt
 
     finetunes = []
     real = pruning_problem.sgd_train
