@@ -3,11 +3,9 @@ spent twice, a record of another run is refused by name, and a kill loses only w
 progress."""
 
 import json
+import os
 import shutil
 import signal
-import subprocess
-import sys
-import time
 
 import pandas as pd
 import pytest
@@ -239,23 +237,46 @@ def test_two_workers_give_the_serial_record(tmp_path):
     _same_record(tmp_path / "serial", tmp_path / "pool")
 
 
+# A ZDT1 that SIGKILLs its own process at a chosen evaluation when KILL_AT is set, after a pause
+# long enough for the record's timed flush: the kill lands mid-run on any machine, however fast.
+KILLABLE = """
+import os, signal, time
+from hamp_bench.problems.benchmarks import PymooBenchmark
+
+class KillableZDT1(PymooBenchmark):
+    seen = 0
+
+    def _evaluate(self, X):
+        kill_at = int(os.environ.get("KILL_AT", "0"))
+        if kill_at and KillableZDT1.seen >= kill_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+        KillableZDT1.seen += len(X)
+        if kill_at and KillableZDT1.seen >= kill_at:
+            time.sleep(1.5)  # the commit after this batch flushes everything before it
+        return super()._evaluate(X)
+"""
+
+
 @pytest.mark.slow
 def test_sigkill_then_the_same_command_continues_to_the_same_record(tmp_path):
-    args = ["algorithm=nsga2", "problem=zdt1", "budget=12000", "seed=2", "progress.mode=off"]
-    assert cli(*args, f"hydra.run.dir={tmp_path / 'ref'}", cwd=tmp_path).returncode == 0
-    cmd = [sys.executable, "-m", "hamp_bench", *args, f"hydra.run.dir={tmp_path / 'k'}"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not (
-        (tmp_path / "k/evaluations.csv").exists()
-        and (tmp_path / "k/evaluations.csv").stat().st_size > 100_000
-    ):
-        time.sleep(0.02)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
+    (tmp_path / "killable.py").write_text(KILLABLE)
+    env = {"PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+    args = [
+        "algorithm=nsga2",
+        "problem=zdt1",
+        "problem._target_=killable.KillableZDT1",
+        "budget=3000",
+        "seed=2",
+        "progress.mode=off",
+    ]
+    assert cli(*args, f"hydra.run.dir={tmp_path / 'ref'}", cwd=tmp_path, env=env).returncode == 0
+    killed = cli(
+        *args, f"hydra.run.dir={tmp_path / 'k'}", cwd=tmp_path, env={**env, "KILL_AT": "1500"}
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
     kept = (tmp_path / "k/evaluations.csv").read_bytes().count(b"\n") - 1  # complete lines
-    assert 0 < kept < 12000
-    done = cli(*args, f"hydra.run.dir={tmp_path / 'k'}", cwd=tmp_path)
+    assert 1500 <= kept < 3000
+    done = cli(*args, f"hydra.run.dir={tmp_path / 'k'}", cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr
     assert f"resuming {tmp_path / 'k'} from evaluation {kept}" in done.stdout + done.stderr
     _same_record(tmp_path / "ref", tmp_path / "k")
