@@ -4,6 +4,11 @@ hypervolume, in one object that problems, algorithms and reports share.
 Hypervolume is computed on objectives turned into minimised ones (maximised ones negated) and
 normalised with the frozen bounds (ideal -> 0, nadir -> 1), against a reference point in that
 normalised space. Frozen bounds make hypervolumes of different runs and algorithms comparable.
+
+A space may have a region of interest: a nadir tighter than the objectives' full range on some
+axes (for pruning, error up to the base model's plus a margin). Points beyond the region on such
+an axis stay in the record but count for nothing in the hypervolume; `full_range()` is the same
+space without the region, for the second, full-range indicator.
 """
 
 from __future__ import annotations
@@ -30,7 +35,9 @@ class Objective:
 
 class ObjectiveSpace:
     """`ideal` and `nadir` are in natural units and directions; `ref_point_normalised` is the
-    reference point's coordinate (every axis) in the normalised, minimised space."""
+    reference point's coordinate (every axis) in the normalised, minimised space. With a region
+    of interest, `nadir` is the region's corner, `full_nadir` the full range's, and `roi` says
+    how the region was set (recorded in run.json)."""
 
     def __init__(
         self,
@@ -38,19 +45,50 @@ class ObjectiveSpace:
         ideal,
         nadir,
         ref_point_normalised: float | Sequence[float] = 1.1,
+        *,
+        full_nadir=None,
+        roi: dict[str, Any] | None = None,
     ):
         self.objectives = tuple(objectives)
         self.ideal = np.asarray(ideal, dtype=float)
         self.nadir = np.asarray(nadir, dtype=float)
+        self.full_nadir = self.nadir.copy() if full_nadir is None else np.asarray(full_nadir, float)
+        self.roi = dict(roi) if roi else None
         self.ref_point = np.broadcast_to(
             np.asarray(ref_point_normalised, dtype=float), (len(self.objectives),)
         ).copy()
+        if self.full_nadir.shape != self.nadir.shape:
+            raise ValueError(
+                f"full_nadir {self.full_nadir} and nadir {self.nadir} differ in length"
+            )
 
     @classmethod
     def from_record(cls, problem: dict[str, Any]) -> ObjectiveSpace:
         """The space a run was scored in, from the `problem` section of its run.json."""
         objectives = [Objective(**o) for o in problem["objectives"]]
-        return cls(objectives, problem["ideal"], problem["nadir"], problem["ref_point_normalised"])
+        return cls(
+            objectives,
+            problem["ideal"],
+            problem["nadir"],
+            problem["ref_point_normalised"],
+            full_nadir=problem.get("full_nadir"),  # absent: a record without a region
+            roi=problem.get("roi"),
+        )
+
+    # -- the region of interest -----------------------------------------------------------
+    @property
+    def bounded(self) -> np.ndarray:
+        """Axes on which the region of interest is tighter than the full range."""
+        return self.nadir != self.full_nadir
+
+    def in_roi(self, F_min) -> np.ndarray:
+        """Which minimisation-form points lie inside the region on every bounded axis."""
+        F_norm = self.normalise(F_min).reshape(-1, self.n_obj)
+        return np.all(F_norm[:, self.bounded] <= 1.0, axis=1)
+
+    def full_range(self) -> ObjectiveSpace:
+        """The same space without the region of interest (the full-range indicator's)."""
+        return ObjectiveSpace(self.objectives, self.ideal, self.full_nadir, self.ref_point)
 
     # -- what the objectives are ----------------------------------------------------------
     @property
@@ -83,8 +121,11 @@ class ObjectiveSpace:
     # -- hypervolume ----------------------------------------------------------------------
     def hypervolume(self, F_min, ref: np.ndarray | None = None) -> float:
         """Hypervolume of minimisation-form points after normalisation, against `ref` (the
-        space's reference point by default); points beyond it count for nothing."""
-        return normalised_hypervolume(self.normalise(F_min), self.ref_point if ref is None else ref)
+        space's reference point by default); points beyond it, or outside the region of
+        interest, count for nothing."""
+        F_min = np.asarray(F_min, dtype=float).reshape(-1, self.n_obj)
+        F_norm = self.normalise(F_min[self.in_roi(F_min)])
+        return normalised_hypervolume(F_norm, self.ref_point if ref is None else ref)
 
     def working_reference(self, F_norm) -> tuple[np.ndarray, bool]:
         """The reference point when some normalised point lies inside its box; otherwise one
@@ -107,6 +148,8 @@ class ObjectiveSpace:
             "objectives": [asdict(o) for o in self.objectives],
             "ideal": self.ideal.tolist(),
             "nadir": self.nadir.tolist(),
+            "full_nadir": self.full_nadir.tolist(),
+            "roi": self.roi,
             "ref_point_normalised": self.ref_point.tolist(),
         }
 

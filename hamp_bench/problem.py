@@ -51,6 +51,10 @@ class Problem(ABC):
     ideal: np.ndarray
     nadir: np.ndarray
     ref_point_normalised: float = 1.1
+    #: a region of interest: `nadir` is its corner, `full_nadir` the full range's (None: no
+    #: region, nadir is the full range) and `roi` how it was set (run.json records it)
+    full_nadir: np.ndarray | None = None
+    roi: dict[str, Any] | None = None
     #: evaluations are expensive (seconds, not microseconds): the shared cache is on by default,
     #: and the evaluator evaluates and commits them one at a time (cheap problems: a batch per call)
     expensive: bool = False
@@ -88,7 +92,14 @@ class Problem(ABC):
     @property
     def space(self) -> ObjectiveSpace:
         """Signs, frozen bounds, reference point and hypervolume of this problem's objectives."""
-        return ObjectiveSpace(self.objectives, self.ideal, self.nadir, self.ref_point_normalised)
+        return ObjectiveSpace(
+            self.objectives,
+            self.ideal,
+            self.nadir,
+            self.ref_point_normalised,
+            full_nadir=self.full_nadir,
+            roi=self.roi,
+        )
 
     @property
     def n_obj(self) -> int:

@@ -31,7 +31,9 @@ from hamp_bench.errors import RecordError
 #: every algorithm parameter is in run.json, algorithm.json (telemetry) may be written
 #: 3: evaluations.csv is appended to (one commit per evaluation on expensive problems); run.json
 #: has `resumed` (one entry per resume) and the `resume` setting in its config
-RECORD_VERSION = 3
+#: 4: run.json's problem section has `full_nadir` and `roi` (a region of interest: `nadir` is its
+#: corner); a reader that ignored them would score a pruning run over the wrong box
+RECORD_VERSION = 4
 EVALUATIONS = "evaluations.csv"
 FRONT = "front.csv"
 RUN_JSON = "run.json"

@@ -46,6 +46,9 @@ class FidelityConfig:
     finetune_lr: float = 0.01
     finetune_batch: int = 64
     bn_batches: int = 4  # training batches (of 64) to recompute BN statistics after pruning
+    # fine-tuning is seeded from the genome; another value here gives every genome an
+    # independent fine-tune (two values measure the evaluation's own noise, docs/surrogates.md)
+    finetune_seed: int = 0
 
 
 @dataclass
@@ -69,6 +72,17 @@ class PretrainConfig:
 
 
 @dataclass
+class RoiConfig:
+    """The region of interest: the networks anyone would deploy. The error axis of the
+    hypervolume box ends at the base model's validation error plus `max_error_increase`
+    (absolute; null: at chance error, the full range). Points beyond it stay in the record but
+    count for nothing in the (region-of-interest) hypervolume; reports show the full-range one
+    beside it. It changes no evaluation, so it is not in the problem's fingerprint."""
+
+    max_error_increase: Optional[float] = 0.10
+
+
+@dataclass
 class PruningProblemConfig:
     """Parameters of the pruning problem (`PruningProblem.Params`), extended by the pruning
     presets in the `problem` group. `network`, `dataset` and `hardware` point at the top-level
@@ -86,6 +100,7 @@ class PruningProblemConfig:
     criterion: str = "l1"  # channel ranking: l1, l2, bn_scale, random
     criterion_seed: int = 0  # for criterion=random
     fidelity: FidelityConfig = field(default_factory=FidelityConfig)
+    roi: RoiConfig = field(default_factory=RoiConfig)
     pretrain: PretrainConfig = field(default_factory=PretrainConfig)
     # where trained base models are cached: apart from the evaluation cache (cache.dir), so that
     # moving one never retrains the other

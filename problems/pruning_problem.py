@@ -169,6 +169,32 @@ class PruningProblem(Problem):
         self.nadir = np.array(
             [bounds[k][1] if k in bounds else full[i] for i, k in enumerate(self.objective_keys)]
         )
+        self._set_roi(cfg.roi.max_error_increase, cfg.fidelity.val_size)
+
+    def _set_roi(self, margin: float | None, val_size: int | None) -> None:
+        """Tighten the error nadir to the base model's validation error (on the images a
+        candidate is scored on) plus `margin`; not beyond chance error."""
+        if margin is None or "error" not in self.objective_keys:
+            return
+        if margin <= 0:
+            raise ConfigError(
+                f"problem.roi.max_error_increase must be positive (or null for the full "
+                f"range up to chance error), got {margin}"
+            )
+        base = (
+            self.base_meta["val_error"]
+            if val_size is None
+            else error_rate(self.base, self.data.val, limit=val_size, device=self.device)
+        )
+        col = self.objective_keys.index("error")
+        self.full_nadir = self.nadir.copy()
+        self.nadir[col] = min(base + margin, self.full_nadir[col])
+        self.roi = {
+            "objective": "error",
+            "max_error_increase": margin,
+            "base_error": base,
+            "error_nadir": float(self.nadir[col]),
+        }
 
     @property
     def costs(self):
@@ -239,7 +265,8 @@ class PruningProblem(Problem):
     def finetune_recipe(self, genome: np.ndarray) -> SGDRecipe:
         """The fidelity's fine-tuning, seeded by the genome (so evaluation is deterministic)."""
         f = self.fidelity
-        seed = int(genome_key("finetune", np.asarray(genome, dtype=np.int64))[:8], 16)
+        salt = "finetune" if not f.finetune_seed else f"finetune:{f.finetune_seed}"
+        seed = int(genome_key(salt, np.asarray(genome, dtype=np.int64))[:8], 16)
         return SGDRecipe(f.finetune_steps, f.finetune_batch, f.finetune_lr, seed=seed)
 
     def pruned_network(self, genome: np.ndarray):

@@ -27,7 +27,7 @@ from hamp_bench.run_record import EVALUATIONS, RUN_JSON
 
 #: record versions this reader understands; they differ only in what it does not read (the
 #: config's layout and algorithm.json, docs/records.md)
-READABLE_RECORD_VERSIONS = (1, 2, 3)
+READABLE_RECORD_VERSIONS = (1, 2, 3, 4)
 
 
 def find_runs(*roots: Path) -> list[Path]:
@@ -108,11 +108,14 @@ class Run:
     def front_mask(self) -> np.ndarray:
         return nondominated_mask(self.F) if len(self.F) else np.zeros(0, bool)
 
-    def hypervolume(self, k: int | None = None) -> float:
-        """Normalised hypervolume of the non-dominated set of the first k evaluations (all)."""
+    def hypervolume(self, k: int | None = None, full_range: bool = False) -> float:
+        """Normalised hypervolume of the non-dominated set of the first k evaluations (all):
+        inside the region of interest, or over the full range (`full_range`; the same where
+        the run has no region)."""
+        space = self.space.full_range() if full_range else self.space
         if k is None:
-            return self.space.hypervolume(self.F[self.front_mask])
-        return self.space.hypervolume(self.space.front(self.F[:k]))
+            return space.hypervolume(self.F[self.front_mask])
+        return space.hypervolume(space.front(self.F[:k]))
 
 
 def read_run(run_dir: Path) -> Run:
@@ -184,10 +187,59 @@ def read_run(run_dir: Path) -> Run:
     )
 
 
-def read_runs(*roots: Path) -> list[Run]:
+def read_runs(*roots: Path, roi: float | None = None) -> list[Run]:
+    """The runs below `roots`; with `roi`, each re-scored inside error <= its base model's
+    validation error + `roi` (see `rescore_in_roi`)."""
     runs = [read_run(d) for d in find_runs(*roots)]
+    if roi is not None:
+        runs = [rescore_in_roi(r, roi) for r in runs]
     check_mergeable(runs)
     return runs
+
+
+def rescore_in_roi(run: Run, margin: float) -> Run:
+    """The run scored in a region of interest it was not run with: error up to the base
+    model's validation error (from run.json) + `margin`, over the record's full range. For
+    records made before regions existed, or to look at another margin. Only the indicators
+    change: the algorithm ran against the record's own bounds."""
+    p = run.meta["problem"]
+    if margin <= 0:
+        raise RecordError(f"--roi must be positive, got {margin}")
+    names = run.space.names
+    if "error" not in names:
+        raise RecordError(f"{run.run_dir}: no `error` objective, so --roi cannot apply to it")
+    base = (p.get("base_model") or {}).get("val_error")
+    if base is None:
+        raise RecordError(
+            f"{run.run_dir / RUN_JSON} records no base model validation error; --roi applies "
+            "to pruning problems only"
+        )
+    if (p.get("fidelity") or {}).get("val_size") is not None:
+        raise RecordError(
+            f"{run.run_dir / RUN_JSON}: candidates were scored on "
+            f"{p['fidelity']['val_size']} validation images, but the base model's error is "
+            "recorded on all of them; re-run with problem.roi.max_error_increase instead of --roi"
+        )
+    col = names.index("error")
+    full = run.space.full_nadir.copy()
+    nadir = full.copy()
+    nadir[col] = min(base + margin, full[col])
+    roi = {
+        "objective": "error",
+        "max_error_increase": margin,
+        "base_error": base,
+        "error_nadir": float(nadir[col]),
+        "applied_by": "report --roi",
+    }
+    space = ObjectiveSpace(
+        run.space.objectives, run.space.ideal, nadir, run.space.ref_point, full_nadir=full, roi=roi
+    )
+    described = space.describe()
+    meta = {
+        **run.meta,
+        "problem": {**p, **{k: described[k] for k in ("nadir", "full_nadir", "roi")}},
+    }
+    return Run(run.run_dir, meta, space, run.X, run.F, run.telemetry)
 
 
 def check_mergeable(runs: list[Run]) -> None:
@@ -202,11 +254,12 @@ def check_mergeable(runs: list[Run]) -> None:
                 f"network, fidelity or hardware): {first.run_dir} and {run.run_dir}; compare "
                 "them separately"
             )
-        for key in ("ideal", "nadir", "ref_point_normalised"):
-            if a[key] != b[key]:
+        for key in ("ideal", "nadir", "full_nadir", "ref_point_normalised"):
+            if a.get(key) != b.get(key):
                 raise RecordError(
                     f"runs of problem {run.problem!r} were normalised differently ({key} "
-                    f"{a[key]} in {first.run_dir}, {b[key]} in {run.run_dir}); their hypervolumes "
+                    f"{a.get(key)} in {first.run_dir}, {b.get(key)} in {run.run_dir}); their "
+                    "hypervolumes "
                     "are not comparable: report them separately"
                 )
 
@@ -225,6 +278,7 @@ def runs_table(runs: list[Run]) -> pd.DataFrame:
                 "evaluations": len(r.F),
                 "fingerprint": r.meta["problem"]["fingerprint"],
                 "hv": r.hypervolume(),
+                "hv_full": r.hypervolume(full_range=True),
                 "run_dir": str(r.run_dir),
             }
             for r in runs

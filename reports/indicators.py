@@ -14,14 +14,20 @@ from hamp_bench.reports.gather import Run
 
 def reference_front(runs: list[Run]) -> tuple[np.ndarray, str]:
     """The normalised reference front of one problem's runs, and where it comes from: the true
-    front where the problem knows it, else the non-dominated union of every run's evaluations."""
+    front where the problem knows it, else the non-dominated union of every run's evaluations;
+    inside the region of interest where the problem has one (and some of it lies there)."""
     space = runs[0].space
+    front, source = None, f"non-dominated union of all {len(runs)} runs"
     if runs[0].meta["problem"].get("has_true_front"):
         front = _true_front(runs[0])
         if front is not None:
-            return space.normalise(space.to_min(front)), "true Pareto front"
-    F = np.vstack([r.F for r in runs if len(r.F)])
-    return space.normalise(space.front(F)), f"non-dominated union of all {len(runs)} runs"
+            front, source = space.to_min(front), "true Pareto front"
+    if front is None:
+        front = space.front(np.vstack([r.F for r in runs if len(r.F)]))
+    inside = space.in_roi(front)
+    if space.roi and inside.any() and not inside.all():
+        front, source = front[inside], f"{source}, inside the region of interest"
+    return space.normalise(front), source
 
 
 def _true_front(run: Run) -> np.ndarray | None:

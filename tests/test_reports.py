@@ -198,9 +198,11 @@ def _hv_2d_by_hand(P: np.ndarray, ref: np.ndarray) -> float:
 
 
 def test_committed_example_hypervolumes_by_hand():
-    """Each run's normalised hypervolume in the committed example (runs.csv), recomputed from
+    """Each run's normalised hypervolumes in the committed example (runs.csv), recomputed from
     its evaluations.csv and run.json without the suite's code: bounds and reference point from
-    run.json, then a hand sweep and moocore.hypervolume on the points inside the box."""
+    run.json, then a hand sweep and moocore.hypervolume on the points inside the box. hv_full
+    over the full range; hv inside the region the report applies (`--roi 0.1`): error nadir at
+    the base model's validation error + 0.1, points beyond it dropped."""
     example = Path(__file__).resolve().parent.parent / "reports" / "examples" / "resnet20_digits"
     committed = pd.read_csv(example / "runs.csv")
     assert len(committed) == 66
@@ -208,6 +210,7 @@ def test_committed_example_hypervolumes_by_hand():
         run_dir = example.parent.parent.parent / r.run_dir
         meta = json.loads((run_dir / "run.json").read_text())["problem"]
         names = [o["name"] for o in meta["objectives"]]
+        assert names[0] == "error"
         assert [o["direction"] for o in meta["objectives"]] == ["min", "min"]
         F = pd.read_csv(run_dir / "evaluations.csv")[names].to_numpy(float)
         ideal, nadir = np.array(meta["ideal"]), np.array(meta["nadir"])
@@ -217,7 +220,13 @@ def test_committed_example_hypervolumes_by_hand():
         assert by_hand == pytest.approx(
             moocore.hypervolume(N[np.all(N < ref, axis=1)], ref=ref), rel=1e-12
         )
-        assert r.hv == pytest.approx(by_hand, rel=1e-9), r.run_dir
+        assert r.hv_full == pytest.approx(by_hand, rel=1e-9), r.run_dir
+        roi_nadir = nadir.copy()
+        roi_nadir[0] = meta["base_model"]["val_error"] + 0.1
+        inside = F[F[:, 0] <= roi_nadir[0]]
+        assert r.hv == pytest.approx(
+            _hv_2d_by_hand((inside - ideal) / (roi_nadir - ideal), ref), rel=1e-9, abs=1e-15
+        ), r.run_dir
 
 
 def test_refusals(tmp_path):
@@ -251,7 +260,7 @@ def test_a_version_1_record_still_reads():
     run = read_run(example.parent.parent.parent / committed.run_dir)
     assert run.meta["record_version"] == 1 and run.telemetry is None
     assert run.space.names == ["error", "macs_M"] and len(run.F) == committed.evaluations
-    assert run.hypervolume() == pytest.approx(committed.hv, rel=1e-12)
+    assert run.hypervolume() == pytest.approx(committed.hv_full, rel=1e-12)  # no region of its own
 
 
 def test_a_version_2_record_and_its_telemetry_read_and_are_reported(tmp_path):
@@ -323,14 +332,14 @@ def test_a_version_2_record_and_its_telemetry_read_and_are_reported(tmp_path):
 
 
 def test_other_record_versions_are_refused_with_what_to_do(tmp_path):
-    _fake_run(tmp_path / "v4", [(0.1, 0.2)], version=4)
+    _fake_run(tmp_path / "v5", [(0.1, 0.2)], version=5)
     with pytest.raises(
         RecordError,
-        match=r"v4/run.json has record_version 4; this hamp_bench "
-        r"reads record versions 1, 2 and 3; it was written by a newer hamp_bench: "
+        match=r"v5/run.json has record_version 5; this hamp_bench "
+        r"reads record versions 1, 2, 3 and 4; it was written by a newer hamp_bench: "
         r"report on it with that version, or upgrade this one",
     ):
-        read_runs(tmp_path / "v4")
+        read_runs(tmp_path / "v5")
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "algorithm.json").write_text('{"series": {"generation": 3}}')
     with pytest.raises(RecordError, match="broken/algorithm.json is not an algorithm record"):

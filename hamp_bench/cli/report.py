@@ -27,10 +27,24 @@ def main(argv: list[str] | None = None) -> None:
         "--anytime-points", type=int, default=40, help="evaluation counts sampled per anytime curve"
     )
     ap.add_argument("--no-figures", action="store_true", help="tables only (faster)")
+    ap.add_argument(
+        "--roi",
+        type=float,
+        default=None,
+        metavar="MARGIN",
+        help="score pruning runs inside error <= base model's validation error + MARGIN "
+        "(records made without a region of interest, or another margin)",
+    )
     args = ap.parse_args(argv)
     command = "python -m hamp_bench.report " + " ".join(shlex.quote(a) for a in argv)
     with cli_errors("hamp_bench.report", lambda: "the report may be incomplete"):
         result = build_report(
-            args.dirs, args.out, args.reference, not args.no_figures, args.anytime_points, command
+            args.dirs,
+            args.out,
+            args.reference,
+            not args.no_figures,
+            args.anytime_points,
+            command,
+            roi=args.roi,
         )
     print(f"report of {result['runs']} runs in {args.out}/report.md")
