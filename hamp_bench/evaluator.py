@@ -103,6 +103,8 @@ class Evaluator:
         miss = [i for i, k in enumerate(keys) if k not in found]
         if miss:
             scores = self.problem.test_scores(X[miss])
+            if not scores:  # nothing to re-score (e.g. a surrogate without rescore): cache none
+                return {}
             for j, i in enumerate(miss):
                 found[keys[i]] = {name: np.asarray(v)[j].item() for name, v in scores.items()}
                 self.cache.put_many({keys[i]: found[keys[i]]})

@@ -76,6 +76,21 @@ def _size_mb(net: torch.nn.Module) -> float:
     return sum(t.numel() * t.element_size() for t in tensors) / 2**20
 
 
+def cheap_columns(
+    space: PruningSpace, profile: HardwareProfile, keys: list[str], X: np.ndarray
+) -> np.ndarray:
+    """The objectives `keys` of genomes X in order, error left NaN: latency from the profile
+    (NaN where it is measured) and memory from the cost model. Pruning problems and their
+    surrogates share it, so a surrogate's cheap objectives are the true ones."""
+    keep = space.keep(X)
+    values = {
+        "latency": lambda: profile.latency(keep),
+        "memory": lambda: space.costs.memory_mb(keep, profile.bytes_per_value),
+        "error": lambda: np.full(len(keep), np.nan),
+    }
+    return np.column_stack([values[k]() for k in keys])
+
+
 class PruningProblem(Problem):
     """Parameters: `PruningProblemConfig` (problems/configs.py), their one declaration."""
 
@@ -280,15 +295,7 @@ class PruningProblem(Problem):
 
     def _cheap(self, X: np.ndarray) -> np.ndarray:
         """Latency and memory columns, in objective order (only those configured)."""
-        keep = self.keep(X)
-        values = {
-            "latency": self.profile.latency(keep),  # NaN where it is measured
-            "memory": self.costs.memory_mb(keep, self.profile.bytes_per_value),
-        }
-        cols = [
-            values[k] if k != "error" else np.full(len(keep), np.nan) for k in self.objective_keys
-        ]
-        return np.column_stack(cols)
+        return cheap_columns(self.search_space, self.profile, self.objective_keys, X)
 
     def _evaluate_cheap(self, X: np.ndarray) -> np.ndarray:
         return self._cheap(X)[:, self.cheap_mask]

@@ -31,6 +31,9 @@ RECIPES: dict[tuple[str, str], Recipe] = {
     ("resnet20", "digits"): Recipe(
         30, 128, 0.05, "measured: 1.4% validation error, ~93 s on 2 cores"
     ),
+    ("resnet20", "fashion_mnist"): Recipe(
+        5, 128, 0.05, "measured: 11.9% validation error, ~5 min on 2 shared cores, 12,000 images"
+    ),
     ("tiny", "synthetic"): Recipe(3, 32, 0.05, "measured: the tests' tiny network"),
     ("vgg16", "cifar10"): _CIFAR,
     ("resnet20", "cifar10"): _CIFAR,

@@ -41,7 +41,10 @@ def build_report(
         ref_front, sources[problem] = reference_front(mine)
         for r in mine:
             table.loc[table.run_dir == str(r.run_dir), "igd_plus"] = igd_plus(r, ref_front)
-    summary = summarise(table, reference, INDICATORS)
+    indicators = dict(INDICATORS)
+    if table["hv_true"].notna().any():  # surrogate runs re-scored truly (rescore=true)
+        indicators["hv_true"] = "max"
+    summary = summarise(table, reference, indicators)
     curves = anytime_hypervolume([r for r in runs if r.status == "completed"], anytime_points)
     friedman = friedman_nemenyi(summary, "hv_median", "max") if len(summary) else None
 
@@ -105,6 +108,27 @@ def build_report(
         _markdown(runs, table, summary, sources, friedman, figs, reference, command)
     )
     return {"runs": len(runs), "summary": summary, "friedman": friedman, "out": out}
+
+
+def _surrogate_lines(run: Run, s: pd.DataFrame) -> list[str]:
+    """A surrogate problem says so, what it was built from, and where true scores exist."""
+    p = run.meta["problem"]
+    if not p.get("surrogate"):
+        return []
+    src = p.get("source", {})
+    held = (src.get("held_out") or {}).get("all", {})
+    lines = [
+        f"**Surrogate problem** (`surrogate: true`): error from the `{src.get('model')}` model "
+        f"fitted to {src.get('n')} true evaluations of `{src.get('problem')}` (held-out "
+        f"Kendall tau {held.get('kendall_tau', float('nan')):.3f}); latency and memory exact. "
+        "Its hypervolumes are of predicted errors."
+    ]
+    if "hv_true_median" in s.columns and s.hv_true_median.notna().any():
+        lines[0] += (
+            " `HV true`: the final fronts re-scored on the true problem (`rescore=true`), for "
+            "the runs that were."
+        )
+    return [*lines, ""]
 
 
 def _roi_lines(run: Run) -> list[str]:
@@ -186,6 +210,7 @@ def _markdown(runs: list[Run], table, summary, sources, friedman, figs, referenc
             f"{sources[problem]}.",
             "",
             *_roi_lines(r0),
+            *_surrogate_lines(r0, s),
         ]
         if reference not in set(s.algorithm):
             md += [f"No `{reference}` runs for this problem: no tests against a reference.", ""]
@@ -214,7 +239,10 @@ def _markdown(runs: list[Run], table, summary, sources, friedman, figs, referenc
                     "IGD+ vs ref": r.igd_plus_marker or "",
                 }
             )
-        md += [_md_table(pd.DataFrame(rows), index=False), ""]
+        table_md = pd.DataFrame(rows)
+        if "hv_true_median" in s.columns and s.hv_true_median.notna().any():
+            table_md.insert(4, "HV true median", [_fmt(v) for v in s.hv_true_median])
+        md += [_md_table(table_md, index=False), ""]
         for stem in figs.get(problem, []):
             md += [f"![{stem}](figures/{stem}.png)", ""]
 

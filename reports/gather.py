@@ -118,6 +118,20 @@ class Run:
         return space.hypervolume(space.front(self.F[:k]))
 
 
+def true_hypervolume(run: Run) -> float:
+    """Hypervolume of a surrogate run's final front re-scored truly (front.csv `true_error`, from
+    `rescore=true`), in the run's own space: the true front of those genomes. NaN without it."""
+    path = run.run_dir / "front.csv"
+    if not path.is_file():
+        return float("nan")
+    front = pd.read_csv(path)
+    if "true_error" not in front.columns or "error" not in run.space.names:
+        return float("nan")
+    F = front[run.space.names].to_numpy(float)
+    F[:, run.space.names.index("error")] = front["true_error"].to_numpy(float)
+    return run.space.hypervolume(run.space.front(run.space.to_min(F)))
+
+
 def read_run(run_dir: Path) -> Run:
     meta = load_run(run_dir)
     path = run_dir / EVALUATIONS
@@ -279,6 +293,8 @@ def runs_table(runs: list[Run]) -> pd.DataFrame:
                 "fingerprint": r.meta["problem"]["fingerprint"],
                 "hv": r.hypervolume(),
                 "hv_full": r.hypervolume(full_range=True),
+                "surrogate": bool(r.meta["problem"].get("surrogate", False)),
+                "hv_true": true_hypervolume(r),
                 "run_dir": str(r.run_dir),
             }
             for r in runs

@@ -1,0 +1,182 @@
+"""A surrogate pruning problem: the genome, objectives, bounds and region of interest of its true
+problem, the error from an ONNX model fitted to true evaluations (onnxruntime, one thread), and
+latency and memory exact, from the same cost model and hardware profile as the true problem.
+
+It is cheap (microseconds per genome) and deterministic; its fingerprint holds the source
+problem's fingerprint and the model's checksum. `rescore=true` evaluates the final front truly
+on the source problem (rebuilt from the config in the manifest) and adds `true_error` and
+`true_test_error` to front.csv."""
+
+from __future__ import annotations
+
+import io
+import os
+from typing import Any
+
+import numpy as np
+
+from hamp_bench import components
+from hamp_bench.errors import ConfigError
+from hamp_bench.problem import Evaluation, Objective, Problem
+from hamp_bench.problems.surrogates.artifact import MODEL, read_manifest, resolve
+from hamp_bench.problems.surrogates.fit import features
+
+
+class SurrogatePruningProblem(Problem):
+    """`problem=<name>_sur`. `artifact`: a shipped artifact's name or a folder; `source`: the
+    true problem it must have been built from; `objectives`: those of the source to optimise
+    (a subset, error included); `rescore`: truly re-score the final front (slow)."""
+
+    surrogate = True
+
+    def __init__(
+        self,
+        name: str,
+        artifact: str,
+        source: str,
+        objectives: list[str] | None = None,
+        rescore: bool = False,
+    ):
+        self.name, self.source_name, self.rescore = name, source, bool(rescore)
+        self.folder = resolve(artifact)
+        self.manifest = read_manifest(self.folder, source)
+        src = self.manifest["source"]
+        info = src["describe"]
+        keys = list(src["objective_keys"])
+        self.objective_keys = list(objectives) if objectives is not None else keys
+        if "error" not in self.objective_keys or not set(self.objective_keys) <= set(keys):
+            raise ConfigError(
+                f"problem.objectives must include error and be among the source's {keys}, "
+                f"got {self.objective_keys}"
+            )
+        cols = [keys.index(k) for k in self.objective_keys]
+        self.n_var, self.var_type = int(info["n_var"]), info["var_type"]
+        self.xl, self.xu = np.asarray(info["xl"], np.int64), np.asarray(info["xu"], np.int64)
+        self.objectives = tuple(Objective(**info["objectives"][c]) for c in cols)
+        self.ideal = np.asarray(info["ideal"], float)[cols]
+        self.nadir = np.asarray(info["nadir"], float)[cols]
+        self.full_nadir = np.asarray(info.get("full_nadir", info["nadir"]), float)[cols]
+        self.roi = info.get("roi")
+        self.extra_names = ("params", "macs")
+        self._space_and_profile(src["config"])
+        self._session = _onnx_session((self.folder / MODEL).read_bytes())
+        self._source = None  # the true problem, built on the first rescore
+
+    def _space_and_profile(self, cfg: dict[str, Any]) -> None:
+        """The true problem's search space (costs) and hardware profile, from its config: no
+        data is read and no model trained (an untrained network has the same shapes)."""
+        from hamp_bench.problems.datasets import dataset_shape
+        from hamp_bench.problems.search_space import PruningSpace
+
+        channels, size, classes = dataset_shape(cfg["dataset"])
+        net = cfg["network"]
+        self.space_ = PruningSpace.of(
+            net["name"], net["width"], channels, size, classes, cfg["levels"], cfg["round_to"]
+        )
+        self.profile = components.build(cfg["hardware"], "hardware")
+        self.profile.bind(self.space_)
+        feats = self.manifest["features"]
+        self._macs_full, self._params_full = feats["macs_full"], feats["params_full"]
+        probe = self.profile.latency(self.space_.keep(self.xu[None]))
+        if "latency" in self.objective_keys and np.isnan(probe).any():
+            raise ConfigError(
+                f"the source's hardware profile ({cfg['hardware'].get('_target_')}) measures "
+                "latency live; a surrogate needs a table or MACs"
+            )
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "source_fingerprint": self.manifest["source"]["fingerprint"],
+            "model_sha256": self.manifest["files"][MODEL]["sha256"],
+            "objectives": self.objective_keys,
+        }
+
+    def _predict_error(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        keep = self.space_.keep(X)
+        macs, params = self.space_.costs.macs(keep), self.space_.costs.params(keep)
+        Z = features(X, self.xl, self.xu, macs / self._macs_full, params / self._params_full)
+        (pred,) = self._session.run(None, {self._session.get_inputs()[0].name: Z})
+        return np.clip(np.asarray(pred, float).reshape(-1), 0.0, 1.0), params, macs
+
+    def _evaluate(self, X: np.ndarray) -> Evaluation:
+        from hamp_bench.problems.pruning_problem import cheap_columns
+
+        F = cheap_columns(self.space_, self.profile, self.objective_keys, X)
+        error, params, macs = self._predict_error(X)
+        F[:, self.objective_keys.index("error")] = error
+        return Evaluation(F, {"params": params, "macs": macs})
+
+    def _evaluate_cheap(self, X: np.ndarray) -> np.ndarray:
+        from hamp_bench.problems.pruning_problem import cheap_columns
+
+        return cheap_columns(self.space_, self.profile, self.objective_keys, X)[:, self.cheap_mask]
+
+    def source_problem(self):
+        """The true problem, rebuilt from the manifest's config; it must have the fingerprint
+        the surrogate was built from."""
+        if self._source is None:
+            cfg = dict(self.manifest["source"]["config"])
+            # the folders of this machine (the build's were absolute paths of its own)
+            cfg["model_dir"] = os.environ.get("HAMP_BENCH_MODEL_DIR", "~/.cache/hamp_bench")
+            cfg["dataset"] = {
+                **cfg["dataset"],
+                "data_dir": os.environ.get("HAMP_BENCH_DATA_DIR", "~/.cache/hamp_bench/data"),
+            }
+            try:
+                problem = components.build(cfg, "problem")
+            except Exception as e:  # missing data, a model that cannot be trained here, ...
+                raise ConfigError(
+                    f"rescore=true needs the source problem {self.source_name!r}, which cannot "
+                    f"be built here ({type(e).__name__}: {e}); set problem.rescore=false or "
+                    "provide its dataset and base model"
+                ) from e
+            want = self.manifest["source"]["fingerprint"]
+            if problem.fingerprint() != want:
+                raise ConfigError(
+                    f"rescore=true: the source problem {self.source_name!r} built here has "
+                    f"fingerprint {problem.fingerprint()[:12]}..., the surrogate was built from "
+                    f"{want[:12]}... (another base model, data or platform); its true errors "
+                    "would not be the ones the surrogate models. Set problem.rescore=false"
+                )
+            self._source = problem
+        return self._source
+
+    def test_scores(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        if not self.rescore or not len(X):
+            return {}
+        source = self.source_problem()
+        source.retain(X)  # keep these genomes' fine-tuned networks for their test scores
+        true = source.evaluate(X)
+        col = source.objective_names.index("error")
+        return {
+            "true_error": true.F[:, col],
+            "true_test_error": source.test_scores(X)["test_error"],
+        }
+
+    def describe(self) -> dict[str, Any]:
+        m = self.manifest
+        return {
+            **super().describe(),
+            "surrogate": True,
+            "source": {
+                "problem": self.source_name,
+                "fingerprint": m["source"]["fingerprint"],
+                "artifact": str(self.folder),
+                "model": m["model"]["kind"],
+                "held_out": m.get("held_out"),
+                "n": m.get("n"),
+            },
+            "rescore": self.rescore,
+            "hardware": self.profile.describe(),
+        }
+
+
+def _onnx_session(model: bytes):
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = opts.inter_op_num_threads = 1  # parallel runs share the cores
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    return ort.InferenceSession(
+        io.BytesIO(model).getvalue(), opts, providers=["CPUExecutionProvider"]
+    )
