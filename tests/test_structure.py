@@ -27,6 +27,7 @@ ENGINE = sorted(
         "pretrain",
         "record",
         "record_latency",
+        "build_surrogate",
         "validate_table",
     )
 )
