@@ -66,6 +66,8 @@ class SurrogateDesign(Algorithm):
             spend(latin_hypercube_genomes(rng, p, n_lhs))
         if n_ratio:
             spend(self.ratio_genomes(rng, p, n_ratio))
+        if not X_seen:  # a budget too small for the first two parts: keep ratios only
+            spend(self.ratio_genomes(rng, p, min(self.batch_size, evaluator.remaining)))
         while evaluator.remaining > 0:
             X, F = np.vstack(X_seen), np.vstack(F_seen)
             spend(self.neighbours(rng, p, X, F, min(self.batch_size, evaluator.remaining)))
