@@ -77,12 +77,17 @@ def _size_mb(net: torch.nn.Module) -> float:
 
 
 def cheap_columns(
-    space: PruningSpace, profile: HardwareProfile, keys: list[str], X: np.ndarray
+    space: PruningSpace,
+    profile: HardwareProfile,
+    keys: list[str],
+    X: np.ndarray,
+    keep: np.ndarray | None = None,
 ) -> np.ndarray:
     """The objectives `keys` of genomes X in order, error left NaN: latency from the profile
     (NaN where it is measured) and memory from the cost model. Pruning problems and their
-    surrogates share it, so a surrogate's cheap objectives are the true ones."""
-    keep = space.keep(X)
+    surrogates share it, so a surrogate's cheap objectives are the true ones. `keep`: X's keep
+    counts, where the caller has them already."""
+    keep = space.keep(X) if keep is None else keep
     values = {
         "latency": lambda: profile.latency(keep),
         "memory": lambda: space.costs.memory_mb(keep, profile.bytes_per_value),

@@ -106,10 +106,8 @@ def build(argv: list[str]) -> Path:
     if outcome.status != "completed":
         raise ConfigError(f"the build's evaluations ended {outcome.status}; run the same command")
     problem = outcome.problem
-    t0 = time.perf_counter()
     noise = _noise(settings, overrides, design, problem, out) if settings["noise"] else None
-    noise_s = time.perf_counter() - t0
-    return write(settings, argv, problem, out, noise, noise_s)
+    return write(settings, argv, problem, out, noise)
 
 
 def _noise(settings, overrides, design, problem, out: Path) -> dict:
@@ -148,6 +146,7 @@ def _noise(settings, overrides, design, problem, out: Path) -> dict:
     from hamp_bench.problems.surrogates.fit import rank_scores
 
     return {
+        "wall_s": json.loads((out / "noise" / "run" / "run.json").read_text()).get("wall_s"),
         "genomes": len(picked),
         "finetune_seeds": [problem.fidelity.finetune_seed, NOISE_SEED],
         "all": rank_scores(first, again),
@@ -157,7 +156,7 @@ def _noise(settings, overrides, design, problem, out: Path) -> dict:
     }
 
 
-def write(settings, argv, problem, out: Path, noise, noise_s: float) -> Path:
+def write(settings, argv, problem, out: Path, noise) -> Path:
     import pandas as pd
 
     from hamp_bench import __version__
@@ -222,12 +221,12 @@ def write(settings, argv, problem, out: Path, noise, noise_s: float) -> Path:
         "roi_share": float(in_roi.mean()),
         "noise_ceiling": None
         if noise is None
-        else {k: v for k, v in noise.items() if k not in ("errors", "rows")},
+        else {k: v for k, v in noise.items() if k not in ("errors", "rows", "wall_s")},
         "build": {
             "command": f"python -m {PROG} " + " ".join(shlex.quote(a) for a in argv),
-            "true_evaluations_wall_s": run.get("wall_s"),
+            "true_evaluations_wall_s": run.get("wall_s"),  # run.json's: the last session's
             "resumed": len(run.get("resumed", [])),
-            "noise_wall_s": noise_s,
+            "noise_wall_s": None if noise is None else noise["wall_s"],  # its run.json's
             "fit_wall_s": fit_s,
             "hamp_bench": __version__,
             "versions": run.get("versions"),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.stats import kendalltau, spearmanr
-from sklearn.ensemble import ExtraTreesRegressor, HistGradientBoostingRegressor
+from sklearn.ensemble import ExtraTreesRegressor, GradientBoostingRegressor
 from sklearn.metrics import mean_absolute_error, r2_score
 from sklearn.model_selection import KFold
 from sklearn.neural_network import MLPRegressor
@@ -22,13 +22,17 @@ from sklearn.preprocessing import StandardScaler
 
 
 def candidates(seed: int) -> dict:
-    """The regressors tried, by name (their settings are ours; docs/surrogates.md)."""
+    """The regressors tried, by name (their settings are ours; docs/surrogates.md). The tree
+    ensemble is capped at 256 leaves a tree: on resnet20_digits that ranked as well as 200 full
+    trees (held-out tau 0.882 vs 0.881) at a fifth of the size (2 MB) and 3x the speed.
+    Gradient boosting is scikit-learn's classic one: skl2onnx cannot convert the histogram
+    variant's models with this onnx."""
     return {
         "extra_trees": ExtraTreesRegressor(
-            n_estimators=200, min_samples_leaf=2, max_features=0.5, random_state=seed, n_jobs=1
+            n_estimators=100, max_leaf_nodes=256, max_features=0.5, random_state=seed, n_jobs=1
         ),
-        "gradient_boosting": HistGradientBoostingRegressor(
-            max_iter=400, learning_rate=0.05, max_leaf_nodes=15, random_state=seed
+        "gradient_boosting": GradientBoostingRegressor(
+            n_estimators=300, max_depth=3, learning_rate=0.05, subsample=0.8, random_state=seed
         ),
         "mlp": make_pipeline(
             StandardScaler(),

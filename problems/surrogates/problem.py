@@ -60,6 +60,7 @@ class SurrogatePruningProblem(Problem):
         self.extra_names = ("params", "macs")
         self._space_and_profile(src["config"])
         self._session = _onnx_session((self.folder / MODEL).read_bytes())
+        self._input = self._session.get_inputs()[0].name
         self._source = None  # the true problem, built on the first rescore
 
     def _space_and_profile(self, cfg: dict[str, Any]) -> None:
@@ -91,18 +92,20 @@ class SurrogatePruningProblem(Problem):
             "objectives": self.objective_keys,
         }
 
-    def _predict_error(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        keep = self.space_.keep(X)
+    def _predict_error(self, X: np.ndarray, keep: np.ndarray | None = None) -> tuple:
+        """(predicted error, params, MACs) of genomes X (keep counts computed if not given)."""
+        keep = self.space_.keep(X) if keep is None else keep
         macs, params = self.space_.costs.macs(keep), self.space_.costs.params(keep)
         Z = features(X, self.xl, self.xu, macs / self._macs_full, params / self._params_full)
-        (pred,) = self._session.run(None, {self._session.get_inputs()[0].name: Z})
+        (pred,) = self._session.run(None, {self._input: Z})
         return np.clip(np.asarray(pred, float).reshape(-1), 0.0, 1.0), params, macs
 
     def _evaluate(self, X: np.ndarray) -> Evaluation:
         from hamp_bench.problems.pruning_problem import cheap_columns
 
-        F = cheap_columns(self.space_, self.profile, self.objective_keys, X)
-        error, params, macs = self._predict_error(X)
+        keep = self.space_.keep(X)
+        F = cheap_columns(self.space_, self.profile, self.objective_keys, X, keep)
+        error, params, macs = self._predict_error(X, keep)
         F[:, self.objective_keys.index("error")] = error
         return Evaluation(F, {"params": params, "macs": macs})
 
