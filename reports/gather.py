@@ -217,8 +217,8 @@ def rescore_in_roi(run: Run, margin: float) -> Run:
     records made before regions existed, or to look at another margin. Only the indicators
     change: the algorithm ran against the record's own bounds."""
     p = run.meta["problem"]
-    if margin <= 0:
-        raise RecordError(f"--roi must be positive, got {margin}")
+    if not np.isfinite(margin) or margin <= 0:
+        raise RecordError(f"--roi must be a positive number, got {margin}")
     names = run.space.names
     if "error" not in names:
         raise RecordError(f"{run.run_dir}: no `error` objective, so --roi cannot apply to it")

@@ -79,7 +79,10 @@ def test_run_json_holds_the_region_and_the_record_keeps_points_beyond_it(tmp_pat
 
     run_cell(tmp_path / "few", *TINY, "budget=2", "problem.fidelity.val_size=7")
     r = json.loads((tmp_path / "few/run.json").read_text())["problem"]
+    # the base error on the 7 images candidates are scored on, not on the whole split
     assert r["roi"]["base_error"] * 7 == pytest.approx(round(r["roi"]["base_error"] * 7))
+    assert r["roi"]["base_error"] != base and r["base_model"]["val_error"] == base
+    assert r["nadir"][0] == pytest.approx(r["roi"]["base_error"] + 0.1)
 
     # the report: hv inside the region, hv_full over the full range, which matches the run
     # without a region (same evaluations: same seed and genomes)
@@ -117,7 +120,7 @@ def test_report_roi_rescoring_matches_a_run_made_with_that_region(tmp_path):
     assert later.space.nadir.tolist() == pytest.approx(native.space.nadir.tolist())
     assert later.hypervolume() == pytest.approx(native.hypervolume())
     assert later.meta["problem"]["roi"]["applied_by"] == "report --roi"
-    with pytest.raises(RecordError, match="--roi must be positive"):
+    with pytest.raises(RecordError, match="--roi must be a positive number"):
         read_runs(tmp_path / "made", roi=0)
     run_cell(tmp_path / "sub/few", *TINY, "budget=2", "problem.fidelity.val_size=7")
     with pytest.raises(RecordError, match="scored on 7 validation images"):

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 
+import moocore
 import numpy as np
 import pandas as pd
 import pytest
@@ -112,9 +113,19 @@ def test_rescore_adds_the_true_errors_of_the_final_front(artifact, tmp_path):
     true = build_component(make_config("problem=tiny_synthetic").problem, "problem")
     X = front[[f"x{i}" for i in range(true.n_var)]].to_numpy()
     np.testing.assert_array_equal(front["true_error"].to_numpy(), true.evaluate(X).F[:, 0])
+    # HV true, recomputed by hand: the front's genomes at their true errors, in the run's space
     from hamp_bench.reports.gather import read_run, true_hypervolume
 
-    assert true_hypervolume(read_run(tmp_path / "r")) >= 0
+    meta = json.loads((tmp_path / "r/run.json").read_text())["problem"]
+    names = [o["name"] for o in meta["objectives"]]
+    F = front[names].to_numpy(float)
+    F[:, 0] = front["true_error"]
+    F = F[F[:, 0] <= meta["roi"]["error_nadir"]]
+    N = (F - np.array(meta["ideal"])) / (np.array(meta["nadir"]) - np.array(meta["ideal"]))
+    ref = np.array(meta["ref_point_normalised"])
+    N = N[np.all(N < ref, axis=1)]
+    by_hand = moocore.hypervolume(N, ref=ref) if len(N) else 0.0
+    assert true_hypervolume(read_run(tmp_path / "r")) == pytest.approx(by_hand, rel=1e-12)
 
 
 def _copy(artifact, tmp_path):
@@ -145,6 +156,22 @@ def test_broken_artifacts_are_refused_naming_the_file(artifact, tmp_path):
         build_component(_surrogate(bad), "problem")
     with pytest.raises(ConfigError, match=r"neither a shipped surrogate"):
         build_component(_surrogate(tmp_path / "nowhere"), "problem")
+    # a manifest that no longer lists the model's checksum: the model is never loaded unchecked
+    bad = _copy(artifact, tmp_path / "f")
+    m = json.loads((bad / MANIFEST).read_text())
+    del m["files"][MODEL]
+    (bad / MANIFEST).write_text(json.dumps(m))
+    (bad / MODEL).write_bytes(b"not a model")
+    with pytest.raises(ConfigError, match=r"lists no checksum for \['model.onnx'\]"):
+        build_component(_surrogate(bad), "problem")
+    # valid JSON, but parts of the description cut away
+    for cut in (("source", "describe"), ("features", "macs_full")):
+        bad = _copy(artifact, tmp_path / "-".join(cut))
+        m = json.loads((bad / MANIFEST).read_text())
+        del m[cut[0]][cut[1]]
+        (bad / MANIFEST).write_text(json.dumps(m))
+        with pytest.raises(ConfigError, match=r"does not describe a surrogate problem"):
+            build_component(_surrogate(bad), "problem")
 
 
 def test_rescore_without_its_source_stops_with_what_is_missing(artifact, tmp_path):
@@ -162,11 +189,13 @@ def test_bad_build_settings_stop_before_any_evaluation(tmp_path):
         (["problem=tiny_synthetic", "n=4", "folds=5"], "fewer than folds=5"),
         (["problem=tiny_synthetic", "n=40", "holdout=1.5"], "holdout must be a share"),
         (["n=40"], "problem=<true problem> is required"),
-        (["problem=zdt1", "n=40"], "not a pruning problem"),
+        (["problem=tiny_synthetic", "n=10", "folds=2", "holdout=0.1"], "fewer than 3"),
+        (["problem=zdt1", "n=40"], "not a true pruning problem"),
+        (["problem=resnet20_digits_sur", "n=40"], "cannot be the source of another"),
     ]:
         with pytest.raises(ConfigError, match=msg):
             build([*args, f"out={tmp_path / 'out'}"])
-        assert not (tmp_path / "out" / MANIFEST).exists()
+        assert not (tmp_path / "out").exists()  # no record, no artifact
     r = subprocess.run(
         [sys.executable, "-m", "hamp_bench.build_surrogate", "problem=tiny_synthetic", "n=3",
          f"out={tmp_path / 'cli'}"],

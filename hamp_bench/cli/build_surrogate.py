@@ -5,8 +5,8 @@ build a surrogate artifact (docs/surrogates.md).
    through the normal runner: shared cache, progress and a run record in `<out>/build`; a
    killed build continues where it stopped when the same command runs again.
 2. With `noise=K`, K of those genomes evaluated again with another fine-tuning seed
-   (`problem.fidelity.finetune_seed=1`): the evaluation's own rank noise, the ceiling no model
-   can beat.
+   (`problem.fidelity.finetune_seed=1`): the evaluation's own rank noise (docs/surrogates.md: a
+   model of the mean error can rank above it).
 3. Candidate regressors of the error, one chosen by k-fold Kendall tau (`folds`), scored on a
    held-out share (`holdout`), written as ONNX with a manifest into `<out>` (manifest.json,
    model.onnx, evaluations.csv.gz), beside the records.
@@ -68,6 +68,11 @@ def parse(argv: list[str]) -> tuple[dict, list[str]]:
             f"n={settings['n']} leaves {n_train} training evaluations after the held-out share "
             f"{settings['holdout']}, fewer than folds={settings['folds']}; raise n"
         )
+    if settings["n"] - n_train < 3:
+        raise ConfigError(
+            f"n={settings['n']} with holdout={settings['holdout']} holds out fewer than 3 "
+            "evaluations, too few to score the model; raise n or holdout"
+        )
     if not 0 <= settings["noise"] <= settings["n"]:
         raise ConfigError(f"noise must be in [0, n], got {settings['noise']}")
     return settings, overrides
@@ -97,10 +102,10 @@ def build(argv: list[str]) -> Path:
 
     design = ["algorithm=design", f"budget={settings['n']}", f"seed={settings['seed']}"]
     cfg = compose_run([*overrides, *design])
-    if not cfg.problem.get("_target_", "").endswith("PruningProblem"):
+    if cfg.problem.get("_target_") != "hamp_bench.problems.pruning_problem.PruningProblem":
         raise ConfigError(
-            f"problem={cfg.problem.name} is not a pruning problem; surrogates model a pruning "
-            "problem's error"
+            f"problem={cfg.problem.name} is not a true pruning problem; surrogates model a "
+            "pruning problem's error (a surrogate cannot be the source of another)"
         )
     outcome = run_experiment(cfg, out / "build", [*overrides, *design])
     if outcome.status != "completed":
@@ -140,9 +145,7 @@ def _noise(settings, overrides, design, problem, out: Path) -> dict:
         raise ConfigError(f"the noise evaluations ended {outcome.status}; run the same command")
     again = pd.read_csv(out / "noise" / "run" / "evaluations.csv")["error"].to_numpy()
     first = build.loc[picked, "error"].to_numpy()
-    inside = problem.space.in_roi(
-        np.column_stack([first, np.zeros((len(first), problem.n_obj - 1))])
-    )
+    inside = _in_roi(problem, first)
     from hamp_bench.problems.surrogates.fit import rank_scores
 
     return {
@@ -154,6 +157,13 @@ def _noise(settings, overrides, design, problem, out: Path) -> dict:
         "errors": again.tolist(),
         "rows": picked.tolist(),
     }
+
+
+def _in_roi(problem, error: np.ndarray) -> np.ndarray:
+    """Which errors lie inside the problem's region of interest (error in its own column)."""
+    F = np.zeros((len(error), problem.n_obj))
+    F[:, problem.objective_keys.index("error")] = error
+    return problem.space.in_roi(problem.space.to_min(F))
 
 
 def write(settings, argv, problem, out: Path, noise) -> Path:
@@ -174,8 +184,7 @@ def write(settings, argv, problem, out: Path, noise) -> Path:
     params_full = float(problem.costs.params(full)[0])
     Z = features(X, problem.xl, problem.xu, df["macs"] / macs_full, df["params"] / params_full)
     y = df["error"].to_numpy(float)
-    F_err = np.column_stack([y, np.zeros((len(y), problem.n_obj - 1))])
-    in_roi = problem.space.in_roi(F_err)
+    in_roi = _in_roi(problem, y)
     fit = fit_error_model(Z, y, in_roi, settings["folds"], settings["holdout"], settings["seed"])
     model = to_onnx_bytes(fit.model, Z.shape[1])
     (onnx_pred,) = _onnx_session(model).run(None, {"X": Z})

@@ -3,8 +3,9 @@ ranks), `model.onnx` (the error model; ONNX, so loading it runs no code, unlike 
 `evaluations.csv.gz` (the true evaluations it was fitted to). The manifest holds the checksums
 of both files; loading checks them and refuses, naming the file, whatever does not match.
 
-Writing is all-or-nothing: the files are written into a staging folder beside the artifact,
-which then replaces it in one rename."""
+Writing: the old manifest is removed first, each file is written atomically, and the new manifest
+comes last, so a build killed part-way leaves a folder that loading refuses (no manifest), never
+a manifest beside files it does not describe."""
 
 from __future__ import annotations
 
@@ -100,7 +101,14 @@ def read_manifest(folder: Path, source: str | None = None) -> dict[str, Any]:
             f"{path} was built from problem {built_from!r}, but problem.source is {source!r}: "
             "point problem.artifact at the artifact of that problem, or fix problem.source"
         )
-    for name, meta in manifest["files"].items():
+    files = manifest["files"]
+    missing = [n for n in (MODEL, EVALUATIONS) if not isinstance(files, dict) or n not in files]
+    if missing:
+        raise ConfigError(
+            f"{path} lists no checksum for {missing}: the manifest is truncated or edited; "
+            "rebuild the artifact"
+        )
+    for name, meta in files.items():
         file = Path(folder) / name
         try:
             data = file.read_bytes()

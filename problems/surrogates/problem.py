@@ -9,7 +9,6 @@ on the source problem (rebuilt from the config in the manifest) and adds `true_e
 
 from __future__ import annotations
 
-import io
 import os
 from typing import Any
 
@@ -18,7 +17,7 @@ import numpy as np
 from hamp_bench import components
 from hamp_bench.errors import ConfigError
 from hamp_bench.problem import Evaluation, Objective, Problem
-from hamp_bench.problems.surrogates.artifact import MODEL, read_manifest, resolve
+from hamp_bench.problems.surrogates.artifact import MANIFEST, MODEL, read_manifest, resolve
 from hamp_bench.problems.surrogates.fit import features
 
 
@@ -40,6 +39,18 @@ class SurrogatePruningProblem(Problem):
         self.name, self.source_name, self.rescore = name, source, bool(rescore)
         self.folder = resolve(artifact)
         self.manifest = read_manifest(self.folder, source)
+        try:
+            self._from_manifest(objectives)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
+            raise ConfigError(
+                f"{self.folder / MANIFEST} does not describe a surrogate problem "
+                f"({type(e).__name__}: {e}); it is truncated or edited: rebuild the artifact"
+            ) from None
+        self._session = _onnx_session((self.folder / MODEL).read_bytes())
+        self._input = self._session.get_inputs()[0].name
+        self._source = None  # the true problem, built on the first rescore
+
+    def _from_manifest(self, objectives: list[str] | None) -> None:
         src = self.manifest["source"]
         info = src["describe"]
         keys = list(src["objective_keys"])
@@ -58,10 +69,13 @@ class SurrogatePruningProblem(Problem):
         self.full_nadir = np.asarray(info.get("full_nadir", info["nadir"]), float)[cols]
         self.roi = info.get("roi")
         self.extra_names = ("params", "macs")
+        if self.xl.shape != (self.n_var,) or self.xu.shape != (self.n_var,):
+            raise ValueError(f"xl and xu must have n_var = {self.n_var} entries")
         self._space_and_profile(src["config"])
-        self._session = _onnx_session((self.folder / MODEL).read_bytes())
-        self._input = self._session.get_inputs()[0].name
-        self._source = None  # the true problem, built on the first rescore
+        if self.space_.n_var != self.n_var:
+            raise ValueError(
+                f"the source's network has {self.space_.n_var} genes, not {self.n_var}"
+            )
 
     def _space_and_profile(self, cfg: dict[str, Any]) -> None:
         """The true problem's search space (costs) and hardware profile, from its config: no
@@ -180,6 +194,9 @@ def _onnx_session(model: bytes):
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = opts.inter_op_num_threads = 1  # parallel runs share the cores
     opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    return ort.InferenceSession(
-        io.BytesIO(model).getvalue(), opts, providers=["CPUExecutionProvider"]
-    )
+    try:
+        return ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
+    except Exception as e:  # onnxruntime raises its own classes for a malformed graph
+        raise ConfigError(
+            f"{MODEL} is not a loadable ONNX model ({e}); rebuild the artifact"
+        ) from None
