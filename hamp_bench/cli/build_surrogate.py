@@ -111,11 +111,11 @@ def build(argv: list[str]) -> Path:
     if outcome.status != "completed":
         raise ConfigError(f"the build's evaluations ended {outcome.status}; run the same command")
     problem = outcome.problem
-    noise = _noise(settings, overrides, design, problem, out) if settings["noise"] else None
+    noise = _noise(settings, overrides, problem, out) if settings["noise"] else None
     return write(settings, argv, problem, out, noise)
 
 
-def _noise(settings, overrides, design, problem, out: Path) -> dict:
+def _noise(settings, overrides, problem, out: Path) -> dict:
     """Re-evaluate `noise` of the build's genomes with another fine-tuning seed, through a run of
     their own (cached and resumable like the build): Kendall tau between the two evaluations."""
     import pandas as pd
