@@ -10,7 +10,12 @@ Three parts, in this order, of shares `lhs`, `ratio` and the rest:
   practitioners prune to, and many lie in the region of interest;
 - neighbours of good genomes, in batches: parents drawn from the current front of the
   evaluations so far (inside the region of interest where it has points), each child changing
-  1 to `neighbour_genes` genes by a step of up to `neighbour_step` times the range.
+  1 to `neighbour_genes` genes by a step of up to `neighbour_step` times the range. A share
+  `resample` of the children redraw those genes uniformly over their whole range instead: wide
+  moves, as an MOEA's mutation and crossover make. Without them the region of interest is
+  sampled only with genomes whose genes are alike, while algorithms find good genomes that cut
+  a few layers hard (docs/surrogates.md, "Distribution shift"). `resample=0` draws no extra
+  random numbers, so builds made before the key existed are reproduced.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ class SurrogateDesign(Algorithm):
         neighbour_genes: int = 3,
         neighbour_step: float = 0.15,
         batch_size: int = 50,
+        resample: float = 0.0,
     ):
         super().__init__(name)
         self.require(0 <= lhs <= 1, "lhs", f"must be a share in [0, 1], got {lhs}")
@@ -44,10 +50,11 @@ class SurrogateDesign(Algorithm):
         self.require(
             0 < neighbour_step <= 1, "neighbour_step", f"must be in (0, 1], got {neighbour_step}"
         )
+        self.require(0 <= resample <= 1, "resample", f"must be a share in [0, 1], got {resample}")
         self.require(batch_size >= 1, "batch_size", f"must be at least 1, got {batch_size}")
         self.lhs, self.ratio, self.jitter = lhs, ratio, jitter
         self.neighbour_genes, self.neighbour_step = neighbour_genes, neighbour_step
-        self.batch_size = batch_size
+        self.batch_size, self.resample = batch_size, resample
 
     def run(self, evaluator: Evaluator, seed: int) -> None:
         rng = np.random.default_rng(seed)
@@ -89,6 +96,9 @@ class SurrogateDesign(Algorithm):
             genes = rng.choice(
                 p.n_var, size=rng.integers(1, self.neighbour_genes + 1), replace=False
             )
+            if self.resample and rng.uniform() < self.resample:  # a wide move
+                child[genes] = p.xl[genes] + rng.uniform(size=len(genes)) * span[genes]
+                continue
             step = rng.uniform(-1, 1, size=len(genes)) * self.neighbour_step * span[genes]
             if p.var_type == "int":  # at least one level
                 step = np.where(np.abs(step) < 1, np.sign(step + 1e-12), step)
