@@ -45,6 +45,9 @@ def build_report(
     if table["hv_true"].notna().any():  # surrogate runs re-scored truly (rescore=true)
         indicators["hv_true"] = "max"
     summary = summarise(table, reference, indicators)
+    if len(summary):  # every table says which problems are surrogates
+        surrogate = table.groupby("problem")["surrogate"].any()
+        summary.insert(1, "surrogate", summary["problem"].map(surrogate).astype(bool))
     curves = anytime_hypervolume([r for r in runs if r.status == "completed"], anytime_points)
     friedman = friedman_nemenyi(summary, "hv_median", "max") if len(summary) else None
 
@@ -202,7 +205,7 @@ def _markdown(runs: list[Run], table, summary, sources, friedman, figs, referenc
         r0 = next(r for r in runs if r.problem == problem)
         p = r0.meta["problem"]
         md += [
-            f"### {problem}",
+            f"### {problem}" + (" (surrogate)" if p.get("surrogate") else ""),
             "",
             f"Objectives {', '.join(f'`{n}`' for n in r0.objective_names)}; hypervolume on "
             f"objectives normalised with ideal {p['ideal']} and nadir {p['nadir']}, reference "

@@ -41,6 +41,9 @@ def indicator_table(
             if a != reference and marker:
                 text += {"+": r"$^{+}$", "-": r"$^{-}$", "=": r"$^{=}$"}[marker]
             cells.append(text)
-        lines.append(_escape(problem) + " & " + " & ".join(cells) + r" \\")
+        name = _escape(problem) + (
+            " (surrogate)" if rows.get("surrogate", pd.Series()).any() else ""
+        )
+        lines.append(name + " & " + " & ".join(cells) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}", ""]
     return "\n".join(lines)

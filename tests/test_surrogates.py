@@ -18,6 +18,7 @@ from hamp_bench.cli.build_surrogate import build
 from hamp_bench.components import build as build_component
 from hamp_bench.errors import ConfigError
 from hamp_bench.problems.surrogates.artifact import MANIFEST, MODEL, read_manifest
+from hamp_bench.reports.build import build_report
 
 from conftest import make_config, read_evaluations, run_cell
 
@@ -96,6 +97,14 @@ def test_runs_are_deterministic_and_labelled_surrogate(artifact, tmp_path):
     assert (
         p["roi"]["base_error"] == read_manifest(artifact)["source"]["describe"]["roi"]["base_error"]
     )
+    # every report table says which problem is a surrogate
+    run_cell(tmp_path / "true", "problem=tiny_synthetic", "algorithm=random", "budget=30")
+    build_report([tmp_path / "a", tmp_path / "true"], tmp_path / "rep", "nsga2", False)
+    summary = pd.read_csv(tmp_path / "rep/summary.csv").set_index("problem")["surrogate"]
+    assert summary.to_dict() == {"surrogate": True, "tiny_synthetic": False}
+    tex = (tmp_path / "rep/tables.tex").read_text()
+    assert "surrogate (surrogate) &" in tex and "tiny\\_synthetic &" in tex
+    assert "### surrogate (surrogate)" in (tmp_path / "rep/report.md").read_text()
 
 
 def test_rescore_adds_the_true_errors_of_the_final_front(artifact, tmp_path):
