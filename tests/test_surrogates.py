@@ -22,7 +22,8 @@ from hamp_bench.reports.build import build_report
 
 from conftest import make_config, read_evaluations, run_cell
 
-ARGS = ["problem=tiny_synthetic", "n=40", "noise=8", "progress.mode=off"]
+# algorithm.resample: a design key, which the noise run (listed genomes) must not be given
+ARGS = ["problem=tiny_synthetic", "n=40", "noise=8", "algorithm.resample=0.5", "progress.mode=off"]
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +47,7 @@ def test_the_artifact_says_what_it_was_built_from_and_how_well_it_ranks(artifact
     true = build_component(make_config("problem=tiny_synthetic").problem, "problem")
     assert m["source"]["fingerprint"] == true.fingerprint()
     assert m["n"] == 40 and m["design"]["_target_"].endswith("SurrogateDesign")
+    assert m["design"]["resample"] == 0.5  # the design keys given to the build are recorded
     assert set(m["model"]["cv_kendall_tau"]) == {"extra_trees", "gradient_boosting", "mlp"}
     assert m["model"]["kind"] in m["model"]["cv_kendall_tau"]
     assert m["model"]["onnx_max_abs_diff"] < 1e-5

@@ -122,6 +122,8 @@ def _noise(settings, overrides, problem, out: Path) -> dict:
 
     from hamp_bench.runner import run_experiment
 
+    # the design's own keys (algorithm.lhs, ...) mean nothing to the listed genomes' run
+    overrides = [o for o in overrides if not o.lstrip("+~").startswith("algorithm.")]
     build = pd.read_csv(out / "build" / "evaluations.csv")
     picked = np.sort(
         np.random.default_rng(settings["seed"]).choice(len(build), settings["noise"], replace=False)
