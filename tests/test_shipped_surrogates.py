@@ -1,7 +1,8 @@
-"""Every shipped surrogate preset loads from its committed artifact (manifest checksums,
-source name), evaluates deterministically, and its manifest holds the figures docs/surrogates.md
-quotes for it."""
+"""Every shipped surrogate artifact has presets and a row in docs/surrogates.md that quotes its
+manifest's held-out figures; every preset loads from its committed artifact (manifest checksums,
+source name) and evaluates deterministically."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,9 @@ from hamp_bench.components import build as build_component
 
 from conftest import make_config
 
-CONF = Path(__file__).resolve().parents[1] / "conf" / "problem"
+ROOT = Path(__file__).resolve().parents[1]
+CONF = ROOT / "conf" / "problem"
+SHIPPED = sorted(p.parent.name for p in (ROOT / "problems" / "surrogates").glob("*/manifest.json"))
 PRESETS = sorted(
     p.stem
     for p in CONF.glob("*.yaml")
@@ -20,8 +23,16 @@ PRESETS = sorted(
 )
 
 
-def test_every_shipped_artifact_has_a_preset():
-    assert {"resnet20_digits_sur", "resnet20_fmnist_sur"} <= set(PRESETS)
+def test_every_shipped_artifact_has_presets_and_a_row_in_the_docs():
+    used = {yaml.safe_load((CONF / f"{p}.yaml").read_text())["artifact"] for p in PRESETS}
+    assert len(SHIPPED) >= 3 and set(SHIPPED) <= used
+    docs = (ROOT / "docs" / "surrogates.md").read_text()
+    for name in SHIPPED:
+        m = json.loads((ROOT / "problems" / "surrogates" / name / "manifest.json").read_text())
+        row = next((line for line in docs.splitlines() if line.startswith(f"| {name} (")), None)
+        assert row is not None, f"docs/surrogates.md has no row for {name}"
+        for part in ("all", "roi"):  # the held-out taus the row quotes are the manifest's
+            assert f"{m['held_out'][part]['kendall_tau']:.3f}" in row, (name, part)
 
 
 @pytest.mark.parametrize("preset", PRESETS)
