@@ -1,7 +1,11 @@
-"""Building a comparison report from run records: report.md (GitHub-readable, with the command
-that regenerates it), tables.tex (booktabs), summary.csv (every statistic) and figures/ (PDF
-and PNG). Everything is computed from the records, nothing is measured again. Where algorithms
-recorded telemetry (algorithm.json), report.md adds how often each operator was chosen."""
+"""Building a comparison report from run records, full or compact: report.md (GitHub-readable,
+with the command that regenerates it), tables.tex (booktabs), summary.csv (every statistic),
+runs.csv, anytime.csv, targets.csv and figures/ (PDF and PNG). Everything is computed from the
+records, nothing is measured again: final and anytime hypervolume, IGD+, tests against a
+reference, evaluations to target (ERT, success rates, ECDFs), Friedman and Nemenyi across
+problems (and, for illustration, across (problem, seed) blocks). Where algorithms recorded
+telemetry (algorithm.json), report.md adds how often each operator was chosen, when, and
+local-search hit rates."""
 
 from __future__ import annotations
 
@@ -13,12 +17,25 @@ import numpy as np
 import pandas as pd
 
 from hamp_bench import __version__
+from hamp_bench.errors import ConfigError
 from hamp_bench.reports import figures
+from hamp_bench.reports.ert import ert_table, hits, read_targets, targets_from_runs
 from hamp_bench.reports.gather import Run, read_runs, runs_table
 from hamp_bench.reports.indicators import anytime_hypervolume, igd_plus, reference_front
 from hamp_bench.reports.latex import indicator_table
-from hamp_bench.reports.stats import ALPHA, friedman_nemenyi, summarise
-from hamp_bench.reports.telemetry import NO_OPERATOR, operator_shares
+from hamp_bench.reports.stats import (
+    ALPHA,
+    friedman_blocks,
+    friedman_nemenyi,
+    seed_blocks,
+    summarise,
+)
+from hamp_bench.reports.telemetry import (
+    NO_OPERATOR,
+    local_search_hits,
+    operator_shares,
+    operator_usage,
+)
 
 #: hv: inside the region of interest where the problem has one; hv_full: over the full range
 INDICATORS = {"hv": "max", "hv_full": "max", "igd_plus": "min"}
@@ -32,15 +49,24 @@ def build_report(
     anytime_points: int = 40,
     command: str | None = None,
     roi: float | None = None,
+    target: str | None = None,
+    targets: Path | None = None,
 ) -> dict:
+    """`target`: the algorithm whose median final hv is each problem's target (default: the
+    reference); `targets`: a targets.csv of another report to take the targets from instead."""
+    if target is not None and targets is not None:
+        raise ConfigError("--target and --targets both given; name one (an algorithm or a file)")
     runs = read_runs(*paths, roi=roi)
     table = runs_table(runs)
-    sources = {}
+    sources, igd = {}, np.full(len(runs), np.nan)
     for problem in sorted(table.problem.unique()):
-        mine = [r for r in runs if r.problem == problem]
-        ref_front, sources[problem] = reference_front(mine)
-        for r in mine:
-            table.loc[table.run_dir == str(r.run_dir), "igd_plus"] = igd_plus(r, ref_front)
+        mine = [i for i, r in enumerate(runs) if r.problem == problem]
+        ref_front, sources[problem] = reference_front([runs[i] for i in mine])
+        for i in mine:
+            igd[i] = igd_plus(runs[i], ref_front)
+    table["igd_plus"] = igd
+    goal = _targets(table, reference, target, targets)
+    table["hit"] = hits(runs, goal)
     indicators = dict(INDICATORS)
     if table["hv_true"].notna().any():  # surrogate runs re-scored truly (rescore=true)
         indicators["hv_true"] = "max"
@@ -48,13 +74,18 @@ def build_report(
     if len(summary):  # every table says which problems are surrogates
         surrogate = table.groupby("problem")["surrogate"].any()
         summary.insert(1, "surrogate", summary["problem"].map(surrogate).astype(bool))
+        summary = summary.merge(ert_table(table, goal), on=["problem", "algorithm"], how="left")
     curves = anytime_hypervolume([r for r in runs if r.status == "completed"], anytime_points)
     friedman = friedman_nemenyi(summary, "hv_median", "max") if len(summary) else None
+    everywhere = _on_every_problem(table)
+    by_seed = friedman_blocks(seed_blocks(table, everywhere), "max")
+    usage = operator_usage([r for r in runs if r.status == "completed"])
 
     out.mkdir(parents=True, exist_ok=True)
     fig_dir = out / "figures"
     figs: dict[str, list[str]] = {}
     if figures_on:
+        with_target = table[table.problem.isin(goal.problem)]
         for problem in sorted(table.problem.unique()):
             done = table[(table.problem == problem) & (table.status == "completed")]
             if done.empty:
@@ -67,12 +98,33 @@ def build_report(
                 figures.keep_ratios(runs, problem, fig_dir),
             ]
             figs[problem] = [s for s in f if s]
+            if problem in set(goal.problem):
+                t = goal.set_index("problem").target[problem]
+                figs[f"_ecdf_{problem}"] = [
+                    figures.ecdf_plot(with_target, problem, fig_dir, f"{problem}: HV >= {t:.4f}")
+                ]
+        if with_target.problem.nunique() > 1:
+            figs["_ecdf"] = [
+                figures.ecdf_plot(with_target, None, fig_dir, "all problems: HV >= target")
+            ]
         if friedman:
             figs["_cd"] = [figures.cd_diagram(friedman, fig_dir, "final hypervolume")]
+        if by_seed:
+            figs["_cd_seeds"] = [
+                figures.cd_diagram(
+                    by_seed, fig_dir, "final hypervolume", "cd_diagram_seeds", "(problem, seed)"
+                )
+            ]
+        if not usage.empty:
+            figs["_operators"] = [
+                figures.operator_usage_plot(usage, p, a, fig_dir)
+                for (p, a), _ in usage.groupby(["problem", "algorithm"], sort=True)
+            ]
 
     table.to_csv(out / "runs.csv", index=False)
     summary.to_csv(out / "summary.csv", index=False)
     curves.to_csv(out / "anytime.csv", index=False)
+    goal.to_csv(out / "targets.csv", index=False, float_format=lambda v: repr(float(v)))
     tex = [
         indicator_table(
             summary,
@@ -106,11 +158,43 @@ def build_report(
         shlex.quote(str(p)) for p in paths
     ) + f" --out {shlex.quote(str(out))} --reference {reference}" + (
         f" --roi {roi}" if roi is not None else ""
+    ) + (f" --target {target}" if target is not None else "") + (
+        f" --targets {shlex.quote(str(targets))}" if targets is not None else ""
     )
+    context = {
+        "goal": goal,
+        "goal_source": f"`{targets}`" if targets is not None else None,
+        "target": target or reference,
+        "by_seed": by_seed,
+        "everywhere": everywhere,
+    }
     (out / "report.md").write_text(
-        _markdown(runs, table, summary, sources, friedman, figs, reference, command)
+        _markdown(runs, table, summary, sources, friedman, figs, reference, command, context)
     )
-    return {"runs": len(runs), "summary": summary, "friedman": friedman, "out": out}
+    return {
+        "runs": len(runs),
+        "summary": summary,
+        "friedman": friedman,
+        "friedman_seeds": by_seed,
+        "targets": goal,
+        "out": out,
+    }
+
+
+def _targets(table: pd.DataFrame, reference: str, target: str | None, targets: Path | None):
+    """Each problem's target hypervolume (reports/ert.py): read from `targets`, else the median
+    final hv of `target`'s (default: the reference's) completed runs."""
+    if targets is not None:
+        return read_targets(targets, sorted(table.problem.unique()))
+    return targets_from_runs(table, target or reference, named=target is not None)
+
+
+def _on_every_problem(table: pd.DataFrame) -> list[str]:
+    """Algorithms with completed runs on every problem of the report (sorted)."""
+    done = table[table.status == "completed"]
+    n = done.problem.nunique()
+    per = done.groupby("algorithm").problem.nunique()
+    return sorted(per[per == n].index) if n else []
 
 
 def _surrogate_lines(run: Run, s: pd.DataFrame) -> list[str]:
@@ -158,7 +242,9 @@ def _fmt(v: float) -> str:
     return "--" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{v:.4f}"
 
 
-def _markdown(runs: list[Run], table, summary, sources, friedman, figs, reference, command) -> str:
+def _markdown(
+    runs: list[Run], table, summary, sources, friedman, figs, reference, command, context
+) -> str:
     md = [
         "# Comparison report",
         "",
@@ -170,7 +256,7 @@ def _markdown(runs: list[Run], table, summary, sources, friedman, figs, referenc
         "```",
         "",
         "Files: `summary.csv` (every statistic), `runs.csv` (one row per run), `anytime.csv`, "
-        "`tables.tex` (booktabs), `figures/` (PDF and PNG).",
+        "`targets.csv`, `tables.tex` (booktabs), `figures/` (PDF and PNG).",
         "",
     ]
     bad = table[table.status != "completed"]
@@ -190,6 +276,14 @@ def _markdown(runs: list[Run], table, summary, sources, friedman, figs, referenc
         ] + [""]
     else:
         md += ["All runs completed.", ""]
+    n_compact = sum(r.compact for r in runs)
+    if n_compact:
+        md += [
+            f"{n_compact} of the {len(runs)} records are compact (run.json, front.csv and the "
+            "exact anytime series, without evaluations.csv; docs/records.md, Compact records): "
+            "every number below is the one their full records give.",
+            "",
+        ]
 
     md += [
         "## Per problem",
@@ -249,6 +343,7 @@ def _markdown(runs: list[Run], table, summary, sources, friedman, figs, referenc
         for stem in figs.get(problem, []):
             md += [f"![{stem}](figures/{stem}.png)", ""]
 
+    md += _ert_section(summary, figs, context)
     md += ["## Across problems", ""]
     if friedman is None:
         md += [
@@ -264,44 +359,203 @@ def _markdown(runs: list[Run], table, summary, sources, friedman, figs, referenc
             + ", ".join(f"{a} {v:.2f}" for a, v in friedman["ranks"].items())
             + f". Nemenyi critical difference {friedman['cd']:.2f}.",
             "",
+            _cd_width(friedman, "problems"),
+            "",
         ]
         md += [_md_table(friedman["nemenyi"].round(4)), ""]
-        md += ["![cd_diagram](figures/cd_diagram.png)", ""]
-    md += _telemetry_section(runs)
+        md += [f"![{stem}](figures/{stem}.png)" for stem in figs.get("_cd", [])] + [""]
+    n_problems = table[table.status == "completed"].problem.nunique()
+    md += _seed_view(context["by_seed"], n_problems, context["everywhere"], figs)
+    md += _telemetry_section(runs, figs)
     return "\n".join(md)
 
 
-def _telemetry_section(runs: list[Run]) -> list[str]:
-    """Operator choices of the algorithms that recorded them (nothing without telemetry)."""
+def _cd_width(result: dict, blocks: str) -> str:
+    """How wide a gap in mean ranks the Nemenyi test needs, in words."""
+    k, n, cd = result["algorithms"], result["problems"], result["cd"]
+    text = (
+        f"With {k} algorithms and {n} {blocks}, two algorithms' mean ranks (from 1 to {k}) must "
+        f"differ by at least the critical difference CD = {cd:.2f} for the Nemenyi test to call "
+        f"them different (alpha {ALPHA}): "
+    )
+    if cd >= k - 1:
+        text += f"wider than the widest possible gap ({k - 1}), so no pair can differ"
+    else:
+        text += f"{cd / (k - 1):.0%} of the widest possible gap ({k - 1}, first against last)"
+    return text + (
+        f". CD shrinks as 1/sqrt(N) with the number of {blocks} N: with few {blocks}, only very "
+        "large rank gaps are significant."
+    )
+
+
+def _seed_view(
+    by_seed: dict | None, n_problems: int, algorithms: list[str], figs: dict
+) -> list[str]:
+    """The second, illustrative view: Friedman and Nemenyi over (problem, seed) blocks."""
+    md = ["### Second view: (problem, seed) blocks, for illustration", ""]
+    if by_seed is None:
+        return md + [
+            "It needs at least 2 blocks (a problem and a seed number) in which each of 3 or more "
+            "algorithms has one completed run with that seed; these records do not have them.",
+            "",
+        ]
+    problems = f"{n_problems} problem" + ("s" if n_problems != 1 else "")
+    md += [
+        "The same Friedman and Nemenyi tests with each block one problem and one seed number, its "
+        "values the final hypervolume of each algorithm's run with that seed: "
+        f"{by_seed['problems']} blocks in which each of {', '.join(f'`{a}`' for a in algorithms)} "
+        "has one completed run with that seed. **Seeds are not paired between algorithms**: the "
+        "same seed number does not make two algorithms' runs related, so this view treats "
+        "problem x seed as blocks for illustration only; it inflates N "
+        f"({by_seed['problems']} blocks instead of {problems}) and so shrinks the CD.",
+        "",
+        f"chi2 = {by_seed['statistic']:.3f}, p = {by_seed['p']:.4g}. Mean ranks (1 = best): "
+        + ", ".join(f"{a} {v:.2f}" for a, v in by_seed["ranks"].items())
+        + f". Nemenyi critical difference {by_seed['cd']:.2f}.",
+        "",
+        _md_table(by_seed["nemenyi"].round(4)),
+        "",
+        *[f"![{stem}](figures/{stem}.png)" for stem in figs.get("_cd_seeds", [])],
+        "",
+    ]
+    return md
+
+
+def _ert(v: float) -> str:
+    return "∞" if np.isinf(v) else "--" if np.isnan(v) else f"{v:.1f}"
+
+
+def _ratio(v: float) -> str:
+    return "∞" if np.isinf(v) else "--" if np.isnan(v) else f"{v:.2f}"
+
+
+def _ert_section(summary: pd.DataFrame, figs: dict, context: dict) -> list[str]:
+    """Evaluations to target: per problem success and ERT, one table across problems, ECDFs."""
+    goal = context["goal"]
+    md = ["## Evaluations to target", ""]
+    problems = sorted(summary.problem.unique()) if len(summary) else []
+    if context["goal_source"]:
+        whose = (
+            f"the targets in {context['goal_source']} (another report's targets.csv: the median "
+            "final `HV` of its target algorithm's completed runs)"
+        )
+    else:
+        whose = f"the median final `HV` of `{context['target']}`'s completed runs"
+    md += [
+        f"Each problem's target is {whose}, inside the region of interest where the problem "
+        "has one. A run hits the target at the first evaluation count k at which the "
+        "hypervolume of its first k evaluations reaches it (exact, from its anytime series; "
+        "`hit` in runs.csv). ERT, the expected running time (COCO): the evaluations of the "
+        "successful runs up to their hit plus every evaluation of the others, over the number "
+        "of successful runs; ∞ where none succeeded. The ratio compares it with the ERT of the "
+        "target's algorithm on that problem (`--`: undefined). The ECDFs show the fraction of "
+        "runs at the target within k evaluations.",
+        "",
+    ]
+    cells: dict[str, dict[str, str]] = {}
+    for problem in problems:
+        md += [f"### {problem}: evaluations to target", ""]
+        row = goal[goal.problem == problem]
+        if row.empty:
+            md += [f"No target: no completed runs of `{context['target']}` on {problem}.", ""]
+            continue
+        g = row.iloc[0]
+        s = summary[summary.problem == problem]
+        md += [
+            f"Target `HV` >= {g.target:.4f}: the median of {g.runs} `{g.algorithm}` runs at "
+            f"budget {g.budget}.",
+            "",
+        ]
+        rows = []
+        for r in s.itertuples():
+            rows.append(
+                {
+                    "algorithm": r.algorithm,
+                    "success": f"{r.hits}/{r.runs}",
+                    "ERT": _ert(r.ert),
+                    f"ERT / ERT of {g.algorithm}": _ratio(r.ert_ratio),
+                }
+            )
+            cells.setdefault(r.algorithm, {})[problem] = f"{_ert(r.ert)} ({r.success_rate:.0%})"
+        md += [_md_table(pd.DataFrame(rows), index=False), ""]
+        for stem in figs.get(f"_ecdf_{problem}", []):
+            md += [f"![{stem}](figures/{stem}.png)", ""]
+    if cells:
+        cross = pd.DataFrame.from_dict(cells, orient="index").reindex(
+            columns=[p for p in problems if p in set(goal.problem)]
+        )
+        cross = cross.fillna("--").sort_index()
+        cross.index.name = "algorithm"
+        md += [
+            "### All problems: ERT (success rate)",
+            "",
+            _md_table(cross),
+            "",
+        ]
+        for stem in figs.get("_ecdf", []):
+            md += [
+                "Over all problems, the fraction of (problem, run) pairs at the target within k "
+                "evaluations:",
+                "",
+                f"![{stem}](figures/{stem}.png)",
+                "",
+            ]
+    return md
+
+
+def _telemetry_section(runs: list[Run], figs: dict) -> list[str]:
+    """Operator choices of the algorithms that recorded them, overall and generation by
+    generation, and local-search hit rates where recorded (nothing without telemetry)."""
     done = [r for r in runs if r.status == "completed"]
     recorded = sorted({r.algorithm for r in done if r.telemetry is not None})
     if not recorded:
         return []
+    md = ["## Algorithm telemetry", ""]
     intro = (
         f"Completed runs of {', '.join(f'`{a}`' for a in recorded)} recorded telemetry "
         "(`algorithm.json`, docs/records.md)."
     )
     shares = operator_shares(done)
     if shares.empty:
-        return [
-            "## Algorithm telemetry",
-            "",
+        md += [
             intro + " None of it records operator choices (a "
             "`generation` series with an `operator` field).",
             "",
         ]
-    ops = [c for c in shares.columns if c not in ("problem", "algorithm", "runs", "generations")]
-    table = shares.assign(**{op: shares[op].map(_fmt) for op in ops})
-    none = f" (`{NO_OPERATOR}`: a generation that names no operator)" if NO_OPERATOR in ops else ""
-    return [
-        "## Algorithm telemetry",
-        "",
-        intro + " Share of generations in which each operator was chosen, summed over the "
-        f"runs{none}:",
-        "",
-        _md_table(table, index=False),
-        "",
-    ]
+    else:
+        ops = [
+            c for c in shares.columns if c not in ("problem", "algorithm", "runs", "generations")
+        ]
+        table = shares.assign(**{op: shares[op].map(_fmt) for op in ops})
+        none = (
+            f" (`{NO_OPERATOR}`: a generation that names no operator)" if NO_OPERATOR in ops else ""
+        )
+        md += [
+            intro + " Share of generations in which each operator was chosen, summed over the "
+            f"runs{none}:",
+            "",
+            _md_table(table, index=False),
+            "",
+        ]
+        if figs.get("_operators"):
+            md += [
+                "Operator usage over time: per generation, the share of the runs that reached it "
+                "choosing each operator.",
+                "",
+            ]
+            md += [f"![{stem}](figures/{stem}.png)" for stem in figs["_operators"]] + [""]
+    ls = local_search_hits(done)
+    if not ls.empty:
+        ls = ls.assign(hit_rate=ls.hit_rate.map(_fmt))
+        md += [
+            "Local search: genomes it proposed for true evaluation and how many of them hit "
+            "(`hits` of the `local_search` series), summed over the runs; hit rate = hits / "
+            "proposed.",
+            "",
+            _md_table(ls, index=False),
+            "",
+        ]
+    return md
 
 
 def _md_table(df: pd.DataFrame, index: bool = True) -> str:

@@ -17,6 +17,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
+from hamp_bench.reports.ert import ecdf  # noqa: E402
 from hamp_bench.reports.gather import Run  # noqa: E402
 
 sns.set_theme(style="whitegrid", context="paper")
@@ -144,17 +145,60 @@ def keep_ratios(runs: list[Run], problem: str, out: Path) -> str | None:
     return _save(fig, out, f"keep_{_slug(problem)}")
 
 
-def cd_diagram(result: dict, out: Path, label: str) -> str:
+def cd_diagram(
+    result: dict, out: Path, label: str, stem: str = "cd_diagram", blocks: str = "problems"
+) -> str:
     import scikit_posthocs as sp
 
     fig, ax = plt.subplots(figsize=(5.5, 0.5 + 0.3 * len(result["ranks"])))
     sp.critical_difference_diagram(result["ranks"], result["nemenyi"], ax=ax)
     ax.set_title(
-        f"mean ranks of {label} over {result['problems']} problems "
+        f"mean ranks of {label} over {result['problems']} {blocks} "
         f"(Nemenyi CD = {result['cd']:.2f})",
         fontsize=8,
     )
-    return _save(fig, out, "cd_diagram")
+    return _save(fig, out, stem)
+
+
+def ecdf_plot(table: pd.DataFrame, problem: str | None, out: Path, title: str) -> str:
+    """Fraction of each algorithm's completed runs (of `problem`, or of (problem, run) pairs
+    over every problem in `table`, which holds the problems with a target) that reached the
+    target within k evaluations (`hit`, exact from the anytime series)."""
+    d = table[table.status == "completed"]
+    if problem is not None:
+        d = d[d.problem == problem]
+    budget = int(np.nanmax([d.budget.max(), d.evaluations.max()]))  # records without one
+    fig, ax = plt.subplots(figsize=(4.8, 3.2))
+    for alg, g in d.groupby("algorithm", sort=True):
+        x, y = ecdf(g.hit.to_numpy(float), budget)
+        ax.plot(x, y, drawstyle="steps-post", label=f"{alg} ({len(g)})")
+    ax.set_xscale("log")
+    ax.set(
+        xlim=(1, max(budget, 2)),
+        ylim=(-0.02, 1.02),
+        xlabel="true evaluations",
+        ylabel="fraction of runs at the target",
+        title=title,
+    )
+    ax.legend(fontsize=7)
+    return _save(fig, out, f"ecdf_{_slug(problem) if problem else 'all_problems'}")
+
+
+def operator_usage_plot(usage: pd.DataFrame, problem: str, algorithm: str, out: Path) -> str:
+    """Stacked shares of the runs choosing each operator, generation by generation."""
+    d = usage[(usage.problem == problem) & (usage.algorithm == algorithm)]
+    ops = [c for c in usage.columns if c not in ("problem", "algorithm", "generation", "runs")]
+    ops = [op for op in ops if d[op].fillna(0).gt(0).any()]
+    fig, ax = plt.subplots(figsize=(4.8, 3.2))
+    ax.stackplot(d.generation, *[d[op].fillna(0) for op in ops], labels=ops, alpha=0.85)
+    ax.set(
+        xlabel="generation",
+        ylabel="share of runs choosing the operator",
+        ylim=(0, 1),
+        title=f"{problem}: {algorithm} ({int(d.runs.max())} runs)",
+    )
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return _save(fig, out, f"operators_{_slug(problem)}_{_slug(algorithm)}")
 
 
 __all__ = [
@@ -164,4 +208,6 @@ __all__ = [
     "attainment_50",
     "keep_ratios",
     "cd_diagram",
+    "ecdf_plot",
+    "operator_usage_plot",
 ]

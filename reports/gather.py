@@ -1,11 +1,14 @@
 """Gathering run records: every run directory below the given paths, read once.
 
 Reads only the run record (run.json, evaluations.csv, and algorithm.json where the algorithm
-recorded telemetry), so old runs can be re-analysed: record versions 1 and 2 are both read (see
-docs/records.md). Each run's objective space (signs, frozen bounds, reference point,
-hypervolume) is rebuilt from its run.json. Runs of one problem must share fingerprint and
-normalisation (bounds and reference point); anything else is refused with the runs named. Runs
-that did not complete are kept and listed, never dropped silently.
+recorded telemetry), so old runs can be re-analysed: record versions 1 to 4 are read (see
+docs/records.md). A compact record (run.json, front.csv, anytime.csv, no evaluations.csv; made
+by `python -m hamp_bench.compact`) reads as the same run: its front stands for its evaluations
+and its anytime series answers every hypervolume. Each run's objective space (signs, frozen
+bounds, reference point, hypervolume) is rebuilt from its run.json. Runs of one problem must
+share fingerprint, normalisation (bounds and reference point) and budget; anything else is
+refused with the runs named. Runs that did not complete are kept and listed, never dropped
+silently.
 """
 
 from __future__ import annotations
@@ -22,8 +25,13 @@ import pandas as pd
 from hamp_bench.errors import RecordError
 from hamp_bench.objective_space import ObjectiveSpace
 from hamp_bench.pareto import nondominated_mask
+from hamp_bench.reports.anytime import COLUMNS as ANYTIME_COLUMNS
+from hamp_bench.reports.anytime import step_series, value_at
 from hamp_bench.reports.telemetry import Telemetry, read_telemetry
-from hamp_bench.run_record import EVALUATIONS, RUN_JSON
+from hamp_bench.run_record import EVALUATIONS, FRONT, RUN_JSON
+
+#: a compact record's anytime hypervolume series (reports/anytime.py)
+ANYTIME = "anytime.csv"
 
 #: record versions this reader understands; they differ only in what it does not read (the
 #: config's layout and algorithm.json, docs/records.md)
@@ -75,14 +83,17 @@ def load_run(run_dir: Path) -> dict:
 @dataclass
 class Run:
     """One run's record: its metadata, the objective space it was scored in, every evaluation
-    (objectives in minimisation form) and its algorithm's telemetry, if any."""
+    (objectives in minimisation form) and its algorithm's telemetry, if any. A compact run
+    (`compact`) holds only its front in X and F, and its anytime series (`series`)."""
 
     run_dir: Path
     meta: dict
     space: ObjectiveSpace  # from run.json's problem section
-    X: np.ndarray  # genomes, in evaluation order
+    X: np.ndarray  # genomes, in evaluation order (a compact run: the front's)
     F: np.ndarray  # objectives (natural units, minimisation form)
     telemetry: Telemetry | None = None  # algorithm.json
+    compact: bool = False
+    series: pd.DataFrame | None = None  # a compact run's anytime.csv
 
     @property
     def problem(self) -> str:
@@ -108,25 +119,48 @@ class Run:
     def front_mask(self) -> np.ndarray:
         return nondominated_mask(self.F) if len(self.F) else np.zeros(0, bool)
 
+    @cached_property
+    def anytime(self) -> pd.DataFrame:
+        """The exact step series of the hypervolume after k evaluations (reports/anytime.py):
+        a compact run's anytime.csv, or computed from the evaluations."""
+        return self.series if self.compact else step_series(self.space, self.F)
+
+    @property
+    def n_evaluations(self) -> int:
+        """Evaluations the run made (those its record holds)."""
+        ev = self.anytime["evaluations"]
+        return int(ev.iloc[-1]) if len(ev) else 0
+
     def hypervolume(self, k: int | None = None, full_range: bool = False) -> float:
         """Normalised hypervolume of the non-dominated set of the first k evaluations (all):
         inside the region of interest, or over the full range (`full_range`; the same where
-        the run has no region)."""
-        space = self.space.full_range() if full_range else self.space
-        if k is None:
-            return space.hypervolume(self.F[self.front_mask])
-        return space.hypervolume(space.front(self.F[:k]))
+        the run has no region). Inside the region, looked up in the anytime series, which holds
+        these exact values (tests/test_compact.py checks them against a direct computation);
+        over the full range, computed from the front (the final one: a compact run keeps no
+        earlier one)."""
+        if not full_range:
+            return value_at(self.anytime, self.n_evaluations if k is None else k)
+        full = self.space.full_range()
+        if k is None or k >= self.n_evaluations:
+            return full.hypervolume(self.F[self.front_mask])
+        if self.compact:
+            raise RecordError(
+                f"{self.run_dir} is a compact record: its full-range hypervolume is known only "
+                "at the end; regenerate its evaluations.csv for earlier ones"
+            )
+        return full.hypervolume(full.front(self.F[:k]))
 
 
 def true_hypervolume(run: Run) -> float:
     """Hypervolume of a surrogate run's final front re-scored truly (front.csv `true_error`, from
     `rescore=true`), in the run's own space: the true front of those genomes. NaN without it."""
     path = run.run_dir / "front.csv"
-    if not path.is_file():
+    if "error" not in run.space.names or not path.is_file():
         return float("nan")
+    with path.open() as fh:  # most fronts have no true scores: read the header first
+        if "true_error" not in fh.readline().rstrip("\n").split(","):
+            return float("nan")
     front = pd.read_csv(path)
-    if "true_error" not in front.columns or "error" not in run.space.names:
-        return float("nan")
     F = front[run.space.names].to_numpy(float)
     F[:, run.space.names.index("error")] = front["true_error"].to_numpy(float)
     return run.space.hypervolume(run.space.front(run.space.to_min(F)))
@@ -134,7 +168,6 @@ def true_hypervolume(run: Run) -> float:
 
 def read_run(run_dir: Path) -> Run:
     meta = load_run(run_dir)
-    path = run_dir / EVALUATIONS
     try:
         space = ObjectiveSpace.from_record(meta["problem"])
     except (KeyError, TypeError, ValueError) as e:
@@ -143,9 +176,23 @@ def read_run(run_dir: Path) -> Run:
             f"objectives, bounds and reference point ({type(e).__name__}: {e}); "
             "the record is corrupt"
         ) from None
+    telemetry = read_telemetry(run_dir)
+    if not (run_dir / EVALUATIONS).exists() and (run_dir / ANYTIME).exists():
+        return _read_compact(run_dir, meta, space, telemetry)
+    X, F = read_points(run_dir / EVALUATIONS, meta, space)
+    used = meta.get("budget_used")
+    if meta["status"] == "completed" and used is not None and used != len(F):
+        raise RecordError(
+            f"{run_dir / EVALUATIONS} has {len(F)} evaluations but run.json says {used} were "
+            "made; the file is truncated"
+        )
+    return Run(run_dir, meta, space, X, F, telemetry)
+
+
+def read_points(path: Path, meta: dict, space: ObjectiveSpace) -> tuple[np.ndarray, np.ndarray]:
+    """Genomes and objectives (minimisation form) of evaluations.csv or front.csv, checked."""
     names = space.names
-    n_var = int(meta["problem"]["n_var"])
-    genes = [f"x{i}" for i in range(n_var)]
+    genes = [f"x{i}" for i in range(int(meta["problem"]["n_var"]))]
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -162,43 +209,68 @@ def read_run(run_dir: Path) -> Run:
     absent = [c for c in genes + names if c not in df.columns]
     if absent:
         raise RecordError(f"{path} lacks columns {absent}; it does not match its run.json")
-    if df[genes + names].isna().any().any():
-        row = int(np.flatnonzero(df[genes + names].isna().any(axis=1))[0])
+    block = df[genes + names]
+    empty = block.isna().to_numpy()
+    if empty.any():
+        row = int(np.flatnonzero(empty.any(axis=1))[0])
         raise RecordError(
             f"{path} is truncated: row {row + 2} has empty fields; re-run it or move "
             "the run out of the folders you report on"
         )
     try:
-        values = df[genes + names].astype(float)
+        values = block.to_numpy(dtype=float)
     except (ValueError, TypeError) as e:
         raise RecordError(
             f"{path} holds a value that is not a number ({e}); the file is "
             "corrupt: re-run it or move the run out of the folders you report on"
         ) from None
-    bad = ~np.isfinite(values[names].to_numpy())
+    X, F = values[:, : len(genes)], values[:, len(genes) :]
+    bad = ~np.isfinite(F)
     if bad.any():
         row, col = np.argwhere(bad)[0]
         raise RecordError(
             f"{path} row {row + 2} (eval_id {df['eval_id'].iloc[row]}): objective "
-            f"{names[col]!r} is {values[names[col]].iloc[row]}, a value the problem "
+            f"{names[col]!r} is {F[row, col]}, a value the problem "
             "returned, which no indicator can rank; fix the problem's evaluation and "
             "re-run, or move the run out of the folders you report on"
         )
-    df[genes + names] = values
-    used = meta.get("budget_used")
-    if meta["status"] == "completed" and used is not None and used != len(df):
+    return X, space.to_min(F)
+
+
+def _read_compact(run_dir: Path, meta: dict, space: ObjectiveSpace, telemetry) -> Run:
+    """A compact record: the front (front.csv) and the anytime series (anytime.csv)."""
+    path = run_dir / ANYTIME
+    fix = "compact the run again from its full record (docs/records.md, Compact records)"
+    if not (run_dir / FRONT).is_file():
+        raise RecordError(f"{run_dir / FRONT} is missing from a compact record; {fix}")
+    X, F = read_points(run_dir / FRONT, meta, space)
+    try:  # Python's float(): exact for the shortest repr the series was written in
+        header, *lines = path.read_text().splitlines()
+        series = pd.DataFrame(
+            [[float(v) for v in line.split(",")] for line in lines],
+            columns=header.split(","),
+        ).astype(float)
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise RecordError(f"{path} cannot be read ({e}); {fix}") from None
+    ev = series.get("evaluations")
+    if (
+        list(series.columns) != ANYTIME_COLUMNS
+        or not np.isfinite(series.to_numpy(float)).all()
+        or (ev != ev.round()).any()
+        or (len(series) and (ev.iloc[0] != 1 or (ev.diff().iloc[1:] <= 0).any()))
+    ):
         raise RecordError(
-            f"{path} has {len(df)} evaluations but run.json says {used} were made; "
-            "the file is truncated"
+            f"{path} is not an anytime series (columns {', '.join(ANYTIME_COLUMNS)}, "
+            f"evaluations rising from 1, finite values); {fix}"
         )
-    return Run(
-        run_dir,
-        meta,
-        space,
-        df[genes].to_numpy(),
-        space.to_min(df[names].to_numpy(float)),
-        read_telemetry(run_dir),
-    )
+    series = series.astype({"evaluations": int})
+    used = meta.get("budget_used")
+    made = int(ev.iloc[-1]) if len(series) else 0
+    if meta["status"] == "completed" and used is not None and used != made:
+        raise RecordError(
+            f"{path} ends at {made} evaluations but run.json says {used} were made; {fix}"
+        )
+    return Run(run_dir, meta, space, X, F, telemetry, compact=True, series=series)
 
 
 def read_runs(*roots: Path, roi: float | None = None) -> list[Run]:
@@ -208,6 +280,7 @@ def read_runs(*roots: Path, roi: float | None = None) -> list[Run]:
     if roi is not None:
         runs = [rescore_in_roi(r, roi) for r in runs]
     check_mergeable(runs)
+    check_one_budget(runs)
     return runs
 
 
@@ -217,6 +290,12 @@ def rescore_in_roi(run: Run, margin: float) -> Run:
     records made before regions existed, or to look at another margin. Only the indicators
     change: the algorithm ran against the record's own bounds."""
     p = run.meta["problem"]
+    if run.compact:
+        raise RecordError(
+            f"{run.run_dir} is a compact record: its anytime series was scored in the "
+            "record's own region, so --roi cannot rescore it; leave out --roi, or report on "
+            "the full records (docs/records.md, Compact records, says how to regenerate them)"
+        )
     if not np.isfinite(margin) or margin <= 0:
         raise RecordError(f"--roi must be a positive number, got {margin}")
     names = run.space.names
@@ -278,6 +357,21 @@ def check_mergeable(runs: list[Run]) -> None:
                 )
 
 
+def check_one_budget(runs: list[Run]) -> None:
+    """A report compares runs of one budget per problem: evaluations to target and anytime
+    curves of a 500- and a 2,000-evaluation run are not one sample."""
+    budgets: dict[str, set] = {}
+    for run in runs:
+        budgets.setdefault(run.problem, set()).add(run.meta.get("budget"))
+    for problem, found in sorted(budgets.items()):
+        if len(found) > 1:
+            listed = ", ".join(sorted(map(str, found)))
+            raise RecordError(
+                f"runs of problem {problem!r} have different budgets ({listed}); report each "
+                "budget's records separately (one report per budget)"
+            )
+
+
 def runs_table(runs: list[Run]) -> pd.DataFrame:
     """One row per run: problem, algorithm, seed, status, budget, evaluations, final HV."""
     return pd.DataFrame(
@@ -289,7 +383,7 @@ def runs_table(runs: list[Run]) -> pd.DataFrame:
                 "status": r.status,
                 "budget": r.meta.get("budget"),
                 "budget_used": r.meta.get("budget_used"),
-                "evaluations": len(r.F),
+                "evaluations": r.n_evaluations,
                 "fingerprint": r.meta["problem"]["fingerprint"],
                 "hv": r.hypervolume(),
                 "hv_full": r.hypervolume(full_range=True),

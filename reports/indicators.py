@@ -1,7 +1,7 @@
 """Quality indicators of runs, all in the problem's normalised objective space (each run's
 ObjectiveSpace, rebuilt from its run.json): final hypervolume, IGD+ (moocore) against a reference
 front, and the anytime hypervolume curve (the hypervolume of the first k evaluations), computed
-from evaluations.csv alone."""
+from evaluations.csv alone (or a compact record's anytime series, the same values)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import moocore
 import numpy as np
 import pandas as pd
 
+from hamp_bench.reports.anytime import value_at
 from hamp_bench.reports.gather import Run
 
 
@@ -54,17 +55,20 @@ def anytime_grid(budget: int, points: int = 40) -> np.ndarray:
 
 def anytime_hypervolume(runs: list[Run], points: int = 40) -> pd.DataFrame:
     """Long table: problem, algorithm, seed, evaluations, hv (normalised)."""
-    rows = []
+    frames = []
     for r in runs:
-        grid = anytime_grid(int(r.meta.get("budget") or len(r.F)), points)
-        for k in grid[grid <= len(r.F)]:
-            rows.append(
+        grid = anytime_grid(int(r.meta.get("budget") or r.n_evaluations), points)
+        grid = grid[grid <= r.n_evaluations]
+        frames.append(
+            pd.DataFrame(
                 {
                     "problem": r.problem,
                     "algorithm": r.algorithm,
                     "seed": r.seed,
-                    "evaluations": int(k),
-                    "hv": r.hypervolume(int(k)),
+                    "evaluations": grid.astype(int),
+                    "hv": value_at(r.anytime, grid),
                 }
             )
-    return pd.DataFrame(rows)
+        )
+    columns = ["problem", "algorithm", "seed", "evaluations", "hv"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)

@@ -4,7 +4,8 @@ Per problem: median and IQR per algorithm; a two-sided Wilcoxon rank-sum (Mann-W
 test of each algorithm against the reference, Holm-corrected over the algorithms of that
 problem; the Vargha-Delaney A12 effect size. Markers compare an algorithm with the reference:
 `+` significantly better, `-` significantly worse, `=` no significant difference (alpha after
-Holm). Across problems: a Friedman test on the per-problem medians with a Nemenyi post-hoc.
+Holm). Across problems: a Friedman test on the per-problem medians with a Nemenyi post-hoc;
+as a second view for illustration, the same with (problem, seed) blocks.
 """
 
 from __future__ import annotations
@@ -83,10 +84,27 @@ def _marker(p_holm: float, a12_better: float) -> str:
 def friedman_nemenyi(summary: pd.DataFrame, column: str, better: str = "max") -> dict | None:
     """Friedman test over problems (blocks) of per-problem medians, Nemenyi post-hoc, mean ranks.
     None when it cannot be done (fewer than 2 problems or 3 algorithms, or missing cells)."""
+    wide = summary.pivot(index="problem", columns="algorithm", values=column)
+    return friedman_blocks(wide.dropna(axis=1, how="any"), better)
+
+
+def seed_blocks(table: pd.DataFrame, algorithms: list[str], column: str = "hv") -> pd.DataFrame:
+    """Final `column` of completed runs with (problem, seed) rows and `algorithms` as columns:
+    only the blocks in which each of them has exactly one completed run with that seed."""
+    done = table[(table.status == "completed") & table.algorithm.isin(algorithms)]
+    keys = ["problem", "seed", "algorithm"]
+    once = done[~done.duplicated(keys, keep=False)]
+    if once.empty:
+        return pd.DataFrame(columns=algorithms)
+    wide = once.pivot(index=["problem", "seed"], columns="algorithm", values=column)
+    return wide.reindex(columns=algorithms).dropna(axis=0, how="any")
+
+
+def friedman_blocks(wide: pd.DataFrame, better: str = "max") -> dict | None:
+    """Friedman test of the columns (algorithms) over the rows (blocks), Nemenyi post-hoc, mean
+    ranks and the Nemenyi critical difference; None with fewer than 2 blocks or 3 algorithms."""
     import scikit_posthocs as sp
 
-    wide = summary.pivot(index="problem", columns="algorithm", values=column)
-    wide = wide.dropna(axis=1, how="any")
     if wide.shape[0] < 2 or wide.shape[1] < 3:
         return None
     stat, p = friedmanchisquare(*[wide[c].to_numpy() for c in wide.columns])
@@ -95,17 +113,21 @@ def friedman_nemenyi(summary: pd.DataFrame, column: str, better: str = "max") ->
     nemenyi = sp.posthoc_nemenyi_friedman(data.to_numpy())
     nemenyi.index = nemenyi.columns = list(wide.columns)
     k, n = wide.shape[1], wide.shape[0]
-    q = _studentized_range_q(k)
-    cd = q * np.sqrt(k * (k + 1) / (6 * n))
     return {
         "statistic": float(stat),
         "p": float(p),
         "ranks": ranks,
         "nemenyi": nemenyi,
-        "cd": float(cd),
-        "problems": n,
+        "cd": critical_difference(k, n),
+        "problems": n,  # blocks
         "algorithms": k,
     }
+
+
+def critical_difference(k: int, n: int, alpha: float = ALPHA) -> float:
+    """How far apart two of k algorithms' mean ranks over n blocks must be for the Nemenyi test
+    to call them different (Demsar 2006): q_alpha * sqrt(k (k + 1) / (6 n))."""
+    return float(_studentized_range_q(k, alpha) * np.sqrt(k * (k + 1) / (6 * n)))
 
 
 def _studentized_range_q(k: int, alpha: float = ALPHA) -> float:

@@ -1,5 +1,6 @@
 """Reading an algorithm's telemetry (algorithm.json, record version 2; docs/records.md), and the
-one summary the report draws from it: how often each operator was chosen.
+summaries the report draws from it: how often each operator was chosen, overall and generation
+by generation, and a local search's hit rate where it records one.
 
 algorithm.json exists only where the algorithm recorded something; a run without it (every
 record of version 1) has no telemetry, which is not an error.
@@ -69,26 +70,80 @@ def operator_shares(runs: list[Run]) -> pd.DataFrame:
     summed over `runs` (those whose telemetry has a "generation" series with an "operator"
     field; a row without an operator counts as "(none)"). Columns: problem, algorithm, runs,
     generations, then one per operator (sorted); empty where no run has such a series."""
-    rows = []
-    for r in runs:
-        gen = r.telemetry.series.get("generation") if r.telemetry is not None else None
-        if gen is None or "operator" not in gen.columns:
-            continue
-        rows += [
-            {
-                "problem": r.problem,
-                "algorithm": r.algorithm,
-                "run": str(r.run_dir),
-                "operator": NO_OPERATOR if op is None or op != op else str(op),
-            }  # None or NaN
-            for op in gen["operator"]
-        ]
-    if not rows:
-        return pd.DataFrame()
-    d = pd.DataFrame(rows)
+    d = _choices(runs)
+    if d.empty:
+        return d
     counts = pd.crosstab([d.problem, d.algorithm], d.operator)
     head = d.groupby(["problem", "algorithm"]).run.nunique().rename("runs").to_frame()
     head["generations"] = counts.sum(axis=1)
     shares = counts.div(head["generations"], axis=0)
     shares.columns = [str(c) for c in shares.columns]
     return head.join(shares).reset_index()
+
+
+def _choices(runs: list[Run]) -> pd.DataFrame:
+    """One row per (run, generation row) of the runs whose telemetry has a "generation" series
+    with an "operator" field: problem, algorithm, run, generation (the row's `generation` field,
+    else its position), operator."""
+    frames = []
+    for r in runs:
+        gen = r.telemetry.series.get("generation") if r.telemetry is not None else None
+        if gen is None or "operator" not in gen.columns:
+            continue
+        g = gen["generation"] if "generation" in gen.columns else pd.Series(range(len(gen)))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "problem": r.problem,
+                    "algorithm": r.algorithm,
+                    "run": str(r.run_dir),
+                    "generation": g.to_numpy(),
+                    "operator": [
+                        NO_OPERATOR if op is None or op != op else str(op)  # None or NaN
+                        for op in gen["operator"]
+                    ],
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def operator_usage(runs: list[Run]) -> pd.DataFrame:
+    """Per problem, algorithm and generation: how many runs reached it (`runs`) and, per
+    operator, the share of them that chose it (columns after `runs`, sorted); empty where no
+    run records operator choices."""
+    d = _choices(runs)
+    if d.empty:
+        return d
+    keys = ["problem", "algorithm", "generation"]
+    counts = pd.crosstab([d.problem, d.algorithm, d.generation], d.operator)
+    shares = counts.div(counts.sum(axis=1), axis=0)
+    shares.columns = [str(c) for c in shares.columns]
+    head = d.groupby(keys).run.nunique().rename("runs").to_frame()
+    return head.join(shares).reset_index()
+
+
+def local_search_hits(runs: list[Run]) -> pd.DataFrame:
+    """Per problem and algorithm, over the runs whose "local_search" series has `proposed` and
+    `hits` fields: runs, proposed, hits (summed) and hit_rate = hits / proposed. Empty where
+    none has them."""
+    rows = []
+    for r in runs:
+        ls = r.telemetry.series.get("local_search") if r.telemetry is not None else None
+        if ls is None or not {"proposed", "hits"} <= set(ls.columns):
+            continue
+        rows.append(
+            {
+                "problem": r.problem,
+                "algorithm": r.algorithm,
+                "proposed": pd.to_numeric(ls["proposed"]).sum(),
+                "hits": pd.to_numeric(ls["hits"]).sum(),
+            }
+        )
+    if not rows:
+        return pd.DataFrame()
+    d = pd.DataFrame(rows).groupby(["problem", "algorithm"], sort=True)
+    out = d[["proposed", "hits"]].sum()
+    out.insert(0, "runs", d.size())
+    out["hit_rate"] = out.hits / out.proposed.where(out.proposed > 0)
+    return out.reset_index()

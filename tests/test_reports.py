@@ -36,6 +36,7 @@ def _fake_run(
     nadir=(1, 1),
     problem="p",
     telemetry=None,
+    budget=None,
 ):
     folder.mkdir(parents=True)
     meta = {
@@ -43,7 +44,7 @@ def _fake_run(
         "status": status,
         "algorithm": algorithm,
         "seed": seed,
-        "budget": len(F),
+        "budget": len(F) if budget is None else budget,
         "budget_used": len(F),
         "problem": {
             "name": problem,
@@ -280,6 +281,7 @@ def test_a_version_2_record_and_its_telemetry_read_and_are_reported(tmp_path):
         [(0.2, 0.6), (0.5, 0.3)],
         algorithm="hamp",
         version=2,
+        budget=4,
         telemetry={
             "values": {"fallback_generations": 1},
             "series": {
@@ -294,6 +296,7 @@ def test_a_version_2_record_and_its_telemetry_read_and_are_reported(tmp_path):
         algorithm="hamp",
         seed=1,
         version=2,
+        budget=4,
         telemetry={
             "values": {},
             "series": {
@@ -309,7 +312,7 @@ def test_a_version_2_record_and_its_telemetry_read_and_are_reported(tmp_path):
             },
         },
     )
-    _fake_run(tmp_path / "runs" / "n0", [(0.4, 0.4)], algorithm="nsga2", version=2)
+    _fake_run(tmp_path / "runs" / "n0", [(0.4, 0.4)], algorithm="nsga2", version=2, budget=4)
     t = read_telemetry(tmp_path / "runs" / "h0")
     assert t.values == {"fallback_generations": 1}
     assert list(t.series["generation"].operator[:3]) == ["sbx", "sbx", "de"]

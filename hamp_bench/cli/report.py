@@ -1,6 +1,6 @@
 """`python -m hamp_bench.report DIR... --out OUT [--reference hamp]`: a comparison report
-(report.md, tables.tex, summary.csv, figures/) from the run records below DIR...
-(hamp_bench/reports/build.py)."""
+(report.md, tables.tex, summary.csv, targets.csv, figures/) from the run records, full or
+compact, below DIR... (hamp_bench/reports/build.py)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,22 @@ def main(argv: list[str] | None = None) -> None:
         help="score pruning runs inside error <= base model's validation error + MARGIN "
         "(records made without a region of interest, or another margin)",
     )
+    goal = ap.add_mutually_exclusive_group()
+    goal.add_argument(
+        "--target",
+        default=None,
+        metavar="ALG",
+        help="each problem's target for evaluations to target (ERT): the median final HV of "
+        "ALG's completed runs (default: the --reference algorithm)",
+    )
+    goal.add_argument(
+        "--targets",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="take the targets from FILE, the targets.csv of another report (for example a "
+        "study's larger budget)",
+    )
     args = ap.parse_args(argv)
     command = "python -m hamp_bench.report " + " ".join(shlex.quote(a) for a in argv)
     with cli_errors("hamp_bench.report", lambda: "the report may be incomplete"):
@@ -46,5 +62,7 @@ def main(argv: list[str] | None = None) -> None:
             args.anytime_points,
             command,
             roi=args.roi,
+            target=args.target,
+            targets=args.targets,
         )
     print(f"report of {result['runs']} runs in {args.out}/report.md")
