@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from hamp_bench.algorithm import Algorithm
-from hamp_bench.algorithms.random_search import latin_hypercube_genomes
+from hamp_bench.algorithms.sampling import keep_ratio_genomes, latin_hypercube_genomes, repair
 from hamp_bench.evaluator import Evaluator
 from hamp_bench.pareto import nondominated_mask
 
@@ -80,10 +80,8 @@ class SurrogateDesign(Algorithm):
             spend(self.neighbours(rng, p, X, F, min(self.batch_size, evaluator.remaining)))
 
     def ratio_genomes(self, rng: np.random.Generator, p, n: int) -> np.ndarray:
-        """Uniform keep ratios with per-gene jitter (see the module's docstring)."""
-        span = (p.xu - p.xl).astype(float)
-        level = p.xl + rng.uniform(size=(n, 1)) * span
-        return self._repair(p, level + rng.normal(size=(n, p.n_var)) * self.jitter * span)
+        """Uniform keep ratios with per-gene jitter (algorithms/sampling.py)."""
+        return keep_ratio_genomes(rng, p, n, self.jitter)
 
     def neighbours(self, rng, p, X: np.ndarray, F: np.ndarray, n: int) -> np.ndarray:
         """Children of the front's members, inside the region of interest where it has any."""
@@ -103,9 +101,4 @@ class SurrogateDesign(Algorithm):
             if p.var_type == "int":  # at least one level
                 step = np.where(np.abs(step) < 1, np.sign(step + 1e-12), step)
             child[genes] += step
-        return self._repair(p, children)
-
-    @staticmethod
-    def _repair(p, X: np.ndarray) -> np.ndarray:
-        X = np.clip(X, p.xl, p.xu)
-        return np.rint(X).astype(np.int64) if p.var_type == "int" else X
+        return repair(p, children)

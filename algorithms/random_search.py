@@ -1,36 +1,19 @@
-"""Random search: uniform or Latin-hypercube samples of the genome space, in batches, until
-the budget ends. With `lhs`, each batch is one Latin hypercube design (scipy's qmc)."""
+"""Random search: samples of the genome space (algorithms/sampling.py: uniform, Latin hypercube
+or keep ratios), in batches, until the budget ends. With `lhs`, each batch is one Latin
+hypercube design (scipy's qmc)."""
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import qmc
 
 from hamp_bench.algorithm import Algorithm
+from hamp_bench.algorithms.sampling import SAMPLERS
 from hamp_bench.evaluator import Evaluator
 
 
-def uniform_genomes(rng: np.random.Generator, problem, n: int) -> np.ndarray:
-    """n genomes drawn uniformly within the bounds (integers inclusive of both ends)."""
-    if problem.var_type == "int":
-        return rng.integers(problem.xl, problem.xu, size=(n, problem.n_var), endpoint=True)
-    return rng.uniform(problem.xl, problem.xu, size=(n, problem.n_var))
-
-
-def latin_hypercube_genomes(rng: np.random.Generator, problem, n: int) -> np.ndarray:
-    """n genomes forming one Latin hypercube design (each gene's range cut into n strata)."""
-    u = qmc.LatinHypercube(d=problem.n_var, rng=rng).random(n)
-    if problem.var_type == "int":
-        span = problem.xu - problem.xl + 1
-        return (problem.xl + np.floor(u * span)).astype(np.int64)
-    return problem.xl + u * (problem.xu - problem.xl)
-
-
-SAMPLERS = {"uniform": uniform_genomes, "lhs": latin_hypercube_genomes}
-
-
 class RandomSearch(Algorithm):
-    """`sampling`: uniform or lhs (one Latin hypercube per batch of `batch_size`)."""
+    """`sampling`: uniform, lhs (one Latin hypercube per batch of `batch_size`) or ratio (keep
+    ratios with per-gene jitter)."""
 
     def __init__(self, name: str = "random", batch_size: int = 100, sampling: str = "uniform"):
         super().__init__(name)

@@ -17,6 +17,7 @@ from pymoo.operators.mutation.pm import PM
 from pymoo.operators.repair.rounding import RoundingRepair
 from pymoo.operators.sampling.rnd import FloatRandomSampling, IntegerRandomSampling
 
+from hamp_bench.algorithms.sampling import SAMPLERS, SuiteSampling
 from hamp_bench.errors import ConfigError
 
 
@@ -29,8 +30,15 @@ class Variation:
     crossover_eta: float = 15.0
     mutation_prob: float = 0.9
     mutation_eta: float = 20.0
+    #: the initial population: `uniform` (pymoo's), `lhs` or `ratio` (algorithms/sampling.py)
+    sampling: str = "uniform"
 
     def __post_init__(self) -> None:
+        if self.sampling not in SAMPLERS:
+            raise ConfigError(
+                f"algorithm.variation.sampling must be one of {sorted(SAMPLERS)}, "
+                f"got {self.sampling!r}"
+            )
         for key in ("crossover_prob", "mutation_prob"):
             value = getattr(self, key)
             if not 0.0 <= value <= 1.0:
@@ -50,11 +58,15 @@ class Variation:
     def operators(self, var_type: str) -> dict:
         """sampling/crossover/mutation keyword arguments for a pymoo genetic algorithm."""
         repair = {"repair": RoundingRepair()} if var_type == "int" else {}
+        if self.sampling != "uniform":
+            sampling = SuiteSampling(self.sampling)
+        else:  # pymoo's own, so that a default suite run equals a direct pymoo run
+            sampling = IntegerRandomSampling() if var_type == "int" else FloatRandomSampling()
         return {
-            "sampling": IntegerRandomSampling() if var_type == "int" else FloatRandomSampling(),
+            "sampling": sampling,
             "crossover": SBX(prob=self.crossover_prob, eta=self.crossover_eta, **repair),
             "mutation": PM(prob=self.mutation_prob, eta=self.mutation_eta, **repair),
         }
 
-    def describe(self) -> dict[str, float]:
+    def describe(self) -> dict[str, float | str]:
         return asdict(self)

@@ -33,7 +33,7 @@ def test_suite_nsga2_equals_pymoo_called_directly(function, seed, budget):
 def test_random_samplers_are_uniform_and_stratified():
     from types import SimpleNamespace
 
-    from hamp_bench.algorithms.random_search import latin_hypercube_genomes, uniform_genomes
+    from hamp_bench.algorithms.sampling import latin_hypercube_genomes, uniform_genomes
 
     ints = SimpleNamespace(var_type="int", n_var=3, xl=np.ones(3, int), xu=np.full(3, 16))
     rng = np.random.default_rng(0)
