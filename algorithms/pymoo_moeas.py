@@ -14,7 +14,12 @@ import numpy as np
 from pymoo.util.ref_dirs import get_reference_directions
 
 from hamp_bench.algorithm import Algorithm
-from hamp_bench.algorithms.pymoo_adapter import population_arrays, run_pymoo
+from hamp_bench.algorithms.prescreen import PrescreenedMating
+from hamp_bench.algorithms.pymoo_adapter import (
+    EvaluatorAsPymooProblem,
+    population_arrays,
+    run_pymoo,
+)
 from hamp_bench.algorithms.variation import Variation
 from hamp_bench.evaluator import Evaluator
 
@@ -37,14 +42,34 @@ class PymooGA(Algorithm):
     """Shared parameter checks and the run loop; subclasses build the pymoo algorithm.
     `pop_size` null: sized from the budget (auto_pop_size)."""
 
-    def __init__(self, name: str, pop_size: int | None = None, variation: Variation = Variation()):
+    #: whether `prescreen` can wrap this algorithm's mating (one batch of offspring a
+    #: generation; MOEA/D mates one offspring at a time)
+    can_prescreen: bool = True
+
+    def __init__(
+        self,
+        name: str,
+        pop_size: int | None = None,
+        variation: Variation = Variation(),
+        prescreen: int = 1,
+    ):
         super().__init__(name)
         self.require(
             pop_size is None or pop_size >= 2,
             "pop_size",
             f"must be at least 2 (or null for a budget-sized population), got {pop_size}",
         )
-        self.pop_size = pop_size
+        self.require(
+            prescreen >= 1,
+            "prescreen",
+            f"must be at least 1 (1: off; K: screen K x the offspring), got {prescreen}",
+        )
+        self.require(
+            prescreen == 1 or self.can_prescreen,
+            "prescreen",
+            f"is not supported by {name}, which mates one offspring at a time; use 1",
+        )
+        self.pop_size, self.prescreen = pop_size, prescreen
         self.variation = Variation.of(variation)
         self.population = None  # (X, F) of the final population, set by run()
 
@@ -55,8 +80,11 @@ class PymooGA(Algorithm):
     def run(self, evaluator: Evaluator, seed: int) -> None:
         ops = self.variation.operators(evaluator.problem.var_type)
         algorithm = self.build(evaluator, self.pop_size or auto_pop_size(evaluator.budget), ops)
+        problem = EvaluatorAsPymooProblem(evaluator, keep=self.prescreen > 1)
+        if self.prescreen > 1:
+            algorithm.mating = PrescreenedMating(algorithm.mating, self.prescreen, problem, seed)
         try:
-            run_pymoo(algorithm, evaluator, seed)
+            run_pymoo(algorithm, evaluator, seed, problem)
         finally:
             if algorithm.pop is not None and len(algorithm.pop):
                 self.population = population_arrays(algorithm)
@@ -70,8 +98,9 @@ class NSGA2(PymooGA):
         n_offsprings: int | None = None,
         eliminate_duplicates: bool = True,
         variation: Variation = Variation(),
+        prescreen: int = 1,
     ):
-        super().__init__(name, pop_size, variation)
+        super().__init__(name, pop_size, variation, prescreen)
         self.require(
             n_offsprings is None or n_offsprings >= 1,
             "n_offsprings",
@@ -94,9 +123,13 @@ class NSGA3(PymooGA):
     """Das-Dennis reference directions, as many as fit the population."""
 
     def __init__(
-        self, name: str = "nsga3", pop_size: int | None = None, variation: Variation = Variation()
+        self,
+        name: str = "nsga3",
+        pop_size: int | None = None,
+        variation: Variation = Variation(),
+        prescreen: int = 1,
     ):
-        super().__init__(name, pop_size, variation)
+        super().__init__(name, pop_size, variation, prescreen)
 
     def build(self, evaluator, pop_size, ops):
         from pymoo.algorithms.moo.nsga3 import NSGA3 as Impl
@@ -107,9 +140,13 @@ class NSGA3(PymooGA):
 
 class SMSEMOA(PymooGA):
     def __init__(
-        self, name: str = "smsemoa", pop_size: int | None = None, variation: Variation = Variation()
+        self,
+        name: str = "smsemoa",
+        pop_size: int | None = None,
+        variation: Variation = Variation(),
+        prescreen: int = 1,
     ):
-        super().__init__(name, pop_size, variation)
+        super().__init__(name, pop_size, variation, prescreen)
 
     def build(self, evaluator, pop_size, ops):
         from pymoo.algorithms.moo.sms import SMSEMOA as Impl
@@ -120,6 +157,8 @@ class SMSEMOA(PymooGA):
 class MOEAD(PymooGA):
     """MOEA/D with Tchebicheff decomposition; one subproblem per reference direction."""
 
+    can_prescreen = False
+
     def __init__(
         self,
         name: str = "moead",
@@ -127,8 +166,9 @@ class MOEAD(PymooGA):
         n_neighbors: int = 20,
         prob_neighbor_mating: float = 0.9,
         variation: Variation = Variation(),
+        prescreen: int = 1,
     ):
-        super().__init__(name, pop_size, variation)
+        super().__init__(name, pop_size, variation, prescreen)
         self.require(n_neighbors >= 2, "n_neighbors", f"must be at least 2, got {n_neighbors}")
         self.require(
             0 <= prob_neighbor_mating <= 1,
@@ -153,9 +193,13 @@ class AGEMOEA(PymooGA):
     """AGE-MOEA (needs numba)."""
 
     def __init__(
-        self, name: str = "agemoea", pop_size: int | None = None, variation: Variation = Variation()
+        self,
+        name: str = "agemoea",
+        pop_size: int | None = None,
+        variation: Variation = Variation(),
+        prescreen: int = 1,
     ):
-        super().__init__(name, pop_size, variation)
+        super().__init__(name, pop_size, variation, prescreen)
 
     def build(self, evaluator, pop_size, ops):
         from pymoo.algorithms.moo.age import AGEMOEA as Impl

@@ -24,6 +24,7 @@ ENGINE = sorted(
         "__init__",
         "__main__",
         "report",
+        "compact",
         "pretrain",
         "record",
         "record_latency",
@@ -174,5 +175,6 @@ def test_schema_follows_the_signature():
         "n_offsprings",
         "eliminate_duplicates",
         "variation",
+        "prescreen",
     }
     assert defaults(NSGA2)["pop_size"] is None  # one default, the signature's

@@ -1,0 +1,53 @@
+"""Offspring pre-screening for pymoo's generational MOEAs (`algorithm.prescreen=K`): the same
+free information HAMP's local search uses, offered to every algorithm (docs/hamp.md,
+"Fairness").
+
+Each generation the algorithm's own mating makes K times the offspring it needs; each candidate
+is scored with the shared surrogate screening (algorithms/screening.py: expensive objectives
+predicted by extra-trees fitted to the run's true evaluations, cheap objectives exact, no budget
+spent), and pymoo's rank-and-crowding selection on those predictions keeps as many as the
+algorithm asked for. Only the kept offspring are truly evaluated. K = 1 is off.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pymoo.core.population import Population
+from pymoo.operators.survival.rank_and_crowding import RankAndCrowding
+
+from hamp_bench.algorithms.screening import Surrogate, predicted_objectives
+
+
+class PrescreenedMating:
+    """Wraps a pymoo algorithm's `mating`: asks it for `factor` x the offspring, keeps the best
+    predicted. `seen` holds the run's true evaluations so far (`X`, `F`: the surrogate's
+    training data) and its `evaluator`: an EvaluatorAsPymooProblem with `keep=True`, or HAMP's
+    record of its batches."""
+
+    def __init__(self, mating, factor: int, seen, seed: int, n_trees: int = 50):
+        self.mating, self.factor, self.seen = mating, factor, seen
+        self.surrogate = Surrogate(n_trees)
+        self.rng = np.random.default_rng(seed)
+        self.screened = self.kept = 0
+
+    def __getattr__(self, name):  # selection, crossover, mutation, ...: the wrapped mating's
+        return getattr(self.mating, name)
+
+    def do(self, problem, pop, n_offsprings, **kwargs):
+        off = self.mating.do(problem, pop, n_offsprings * self.factor, **kwargs)
+        if len(off) <= n_offsprings:
+            return off
+        evaluator = self.seen.evaluator
+        expensive = ~evaluator.problem.cheap_mask
+        self.surrogate.fit(self.seen.X, self.seen.F[:, expensive], self.rng)
+        F_pred = predicted_objectives(evaluator, self.surrogate, off.get("X"))
+        ranked = Population.new(X=off.get("X"), F=F_pred, index=np.arange(len(off)))
+        keep = (
+            RankAndCrowding()
+            .do(problem, ranked, n_survive=n_offsprings, random_state=self.rng)
+            .get("index")
+        )
+        self.screened += len(off)
+        self.kept += len(keep)
+        evaluator.telemetry.log("prescreen", candidates=len(off), kept=len(keep))
+        return off[np.sort(keep)]
