@@ -190,9 +190,39 @@ def test_rescore_without_its_source_stops_with_what_is_missing(artifact, tmp_pat
     m = json.loads((bad / MANIFEST).read_text())
     m["source"]["config"]["dataset"].update(name="cifar10", download=False)
     (bad / MANIFEST).write_text(json.dumps(m))
-    sur = build_component(_surrogate(bad, "problem.rescore=true"), "problem")
     with pytest.raises(ConfigError, match="rescore=true needs the source problem"):
-        sur.test_scores(np.array([[1, 1, 1]]))
+        build_component(_surrogate(bad, "problem.rescore=true"), "problem")  # before any run
+
+
+def test_rescore_against_a_retrained_base_model_only_where_only_the_weights_differ(
+    artifact, tmp_path
+):
+    """A base model retrained elsewhere need not be bit-identical: rescore_base=retrained
+    accepts a source whose weights differ from the artifact's and records which weights the
+    true errors come from; data or platform differences stay refused."""
+    bad = _copy(artifact, tmp_path / "w")
+    m = json.loads((bad / MANIFEST).read_text())
+    m["source"]["fingerprint"] = "0" * 64  # as if its base model had other weights
+    m["source"]["base_model"]["weights_sha256"] = "f" * 64
+    (bad / MANIFEST).write_text(json.dumps(m))
+    with pytest.raises(ConfigError, match="rescore_base=retrained to re-score"):
+        build_component(_surrogate(bad, "problem.rescore=true"), "problem")
+    sur = build_component(
+        _surrogate(bad, "problem.rescore=true", "problem.rescore_base=retrained"), "problem"
+    )
+    told = sur.describe()["rescored_against"]
+    true = build_component(make_config("problem=tiny_synthetic").problem, "problem")
+    assert told["same_as_artifact"] is False and told["fingerprint"] == true.fingerprint()
+    assert told["artifact_weights_sha256"] == "f" * 64
+    assert len(sur.test_scores(np.array([[1, 1, 1]]))["true_error"]) == 1
+    m["source"]["platform"] = {**m["source"]["platform"], "torch": "0.0"}
+    (bad / MANIFEST).write_text(json.dumps(m))
+    with pytest.raises(ConfigError, match="differs from the artifact's in platform"):
+        build_component(
+            _surrogate(bad, "problem.rescore=true", "problem.rescore_base=retrained"), "problem"
+        )
+    with pytest.raises(ConfigError, match="problem.rescore_base must be one of"):
+        build_component(_surrogate(artifact, "problem.rescore_base=any"), "problem")
 
 
 def test_bad_build_settings_stop_before_any_evaluation(tmp_path):

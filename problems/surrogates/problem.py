@@ -5,7 +5,14 @@ latency and memory exact, from the same cost model and hardware profile as the t
 It is cheap (microseconds per genome) and deterministic; its fingerprint holds the source
 problem's fingerprint and the model's checksum. `rescore=true` evaluates the final front truly
 on the source problem (rebuilt from the config in the manifest) and adds `true_error` and
-`true_test_error` to front.csv."""
+`true_test_error` to front.csv.
+
+The source problem's fingerprint holds the base model's weights, and a base model retrained on
+another machine from the same recipe need not be bit-identical (seen: the shipped artifacts'
+ResNet-20 on digits retrained here has other weights, at the same validation error).
+`rescore_base=retrained` then re-scores against the base model this machine has, provided that
+everything else (data, platform, search space, fidelity) is the artifact's; run.json says which
+weights the true errors come from."""
 
 from __future__ import annotations
 
@@ -20,11 +27,15 @@ from hamp_bench.problem import Evaluation, Objective, Problem
 from hamp_bench.problems.surrogates.artifact import MANIFEST, MODEL, read_manifest, resolve
 from hamp_bench.problems.surrogates.fit import features
 
+RESCORE_BASES = ("same", "retrained")
+
 
 class SurrogatePruningProblem(Problem):
     """`problem=<name>_sur`. `artifact`: a shipped artifact's name or a folder; `source`: the
     true problem it must have been built from; `objectives`: those of the source to optimise
-    (a subset, error included); `rescore`: truly re-score the final front (slow)."""
+    (a subset, error included); `rescore`: truly re-score the final front (slow), against
+    the artifact's own base model (`rescore_base: same`) or one retrained from the same recipe
+    (`retrained`)."""
 
     surrogate = True
 
@@ -35,8 +46,14 @@ class SurrogatePruningProblem(Problem):
         source: str,
         objectives: list[str] | None = None,
         rescore: bool = False,
+        rescore_base: str = "same",
     ):
+        if rescore_base not in RESCORE_BASES:
+            raise ConfigError(
+                f"problem.rescore_base must be one of {RESCORE_BASES}, got {rescore_base!r}"
+            )
         self.name, self.source_name, self.rescore = name, source, bool(rescore)
+        self.rescore_base = rescore_base
         self.folder = resolve(artifact)
         self.manifest = read_manifest(self.folder, source)
         try:
@@ -48,7 +65,10 @@ class SurrogatePruningProblem(Problem):
             ) from None
         self._session = _onnx_session((self.folder / MODEL).read_bytes())
         self._input = self._session.get_inputs()[0].name
-        self._source = None  # the true problem, built on the first rescore
+        self._source = None  # the true problem, built now where the front will be re-scored
+        self.rescored_against: dict[str, Any] | None = None
+        if self.rescore:  # fails before the run, not after it
+            self.source_problem()
 
     def _from_manifest(self, objectives: list[str] | None) -> None:
         src = self.manifest["source"]
@@ -148,15 +168,51 @@ class SurrogatePruningProblem(Problem):
                     "provide its dataset and base model"
                 ) from e
             want = self.manifest["source"]["fingerprint"]
-            if problem.fingerprint() != want:
+            if problem.fingerprint() != want and self.rescore_base == "retrained":
+                self._check_retrained(problem)
+            elif problem.fingerprint() == want:
+                self.rescored_against = {"fingerprint": want, "same_as_artifact": True}
+            else:
                 raise ConfigError(
                     f"rescore=true: the source problem {self.source_name!r} built here has "
                     f"fingerprint {problem.fingerprint()[:12]}..., the surrogate was built from "
                     f"{want[:12]}... (another base model, data or platform); its true errors "
-                    "would not be the ones the surrogate models. Set problem.rescore=false"
+                    "would not be the ones the surrogate models. Set problem.rescore=false, or "
+                    "problem.rescore_base=retrained to re-score against this machine's base "
+                    "model when only its weights differ"
                 )
             self._source = problem
         return self._source
+
+    def _check_retrained(self, problem) -> None:
+        """rescore_base=retrained: only the base model's weights may differ from the artifact's
+        source; anything else would make the true errors another problem's."""
+        mine, src = problem.config(), self.manifest["source"]
+        theirs = {
+            "data": src["data"]["content_sha256"],
+            "platform": src["platform"],
+            "base_model": src["base_model"]["weights_sha256"],
+        }
+        here = {
+            "data": mine["dataset"]["content_sha256"],
+            "platform": mine["platform"],
+            "base_model": mine["base_model"],
+        }
+        differ = [k for k in ("data", "platform") if here[k] != theirs[k]]
+        if differ:
+            raise ConfigError(
+                f"rescore_base=retrained: the source problem built here differs from the "
+                f"artifact's in {' and '.join(differ)} ({here[differ[0]]} vs "
+                f"{theirs[differ[0]]}), not only in the base model's weights; its true errors "
+                "would be another problem's. Set problem.rescore=false"
+            )
+        self.rescored_against = {
+            "same_as_artifact": False,
+            "fingerprint": problem.fingerprint(),
+            "weights_sha256": here["base_model"],
+            "artifact_weights_sha256": theirs["base_model"],
+            "val_error": problem.describe().get("base_model", {}).get("val_error"),
+        }
 
     def test_scores(self, X: np.ndarray) -> dict[str, np.ndarray]:
         if not self.rescore or not len(X):
@@ -184,6 +240,8 @@ class SurrogatePruningProblem(Problem):
                 "n": m.get("n"),
             },
             "rescore": self.rescore,
+            "rescore_base": self.rescore_base,
+            "rescored_against": self.rescored_against,
             "hardware": self.profile.describe(),
         }
 
