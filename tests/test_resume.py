@@ -305,3 +305,16 @@ def test_a_sweep_resumes_skips_and_runs_missing_cells(tmp_path):
         _same_record(tmp_path / "ref" / cell, tmp_path / "sw" / cell)
     subset = cli(*[a if a != "seed=0,1,2" else "seed=0,1" for a in sweep], folder, cwd=tmp_path)
     assert "2 skipped (complete), 0 resumed, 0 new" in subset.stdout + subset.stderr  # not 3
+
+
+@pytest.mark.slow
+def test_the_sweep_summary_counts_nested_cell_folders(tmp_path):
+    """A study's cells nested as problem/algorithm/seed are counted (they were not: the summary
+    looked only at the sweep folder's children and said `0 new`)."""
+    sweep = ["-m", "algorithm=random", "problem=zdt1", "budget=50", "seed=0,1"]
+    nested = ["hydra.sweep.subdir=${problem.name}/${algorithm.name}/seed${seed}"]
+    folder = f"hydra.sweep.dir={tmp_path / 'sw'}"
+    first = cli(*sweep, *nested, folder, "progress.mode=off", cwd=tmp_path)
+    assert "0 skipped (complete), 0 resumed, 2 new" in first.stdout + first.stderr
+    again = cli(*sweep, *nested, folder, "progress.mode=off", cwd=tmp_path)
+    assert "2 skipped (complete), 0 resumed, 0 new" in again.stdout + again.stderr

@@ -58,11 +58,13 @@ log = logging.getLogger("hamp_bench")
 
 def _cells(sweep_dir: Path) -> dict[str, tuple]:
     """Each cell folder's record state (status, resumes, finished_at) and when Hydra last
-    wrote its `.hydra/hydra.yaml` (every job it launches rewrites that, skipped or not)."""
+    wrote its `.hydra/hydra.yaml` (every job it launches rewrites that, skipped or not). Cells
+    may be nested (`hydra.sweep.subdir=${problem.name}/${algorithm.name}/seed${seed}`)."""
     states = {}
-    for cell in sweep_dir.iterdir() if sweep_dir.is_dir() else ():
+    for marker in sweep_dir.rglob(".hydra/hydra.yaml") if sweep_dir.is_dir() else ():
+        cell = marker.parent.parent
         try:
-            launched = (cell / ".hydra" / "hydra.yaml").stat().st_mtime_ns
+            launched = marker.stat().st_mtime_ns
         except OSError:
             continue
         state = None
@@ -71,7 +73,7 @@ def _cells(sweep_dir: Path) -> dict[str, tuple]:
             state = (c.get("status"), len(c.get("resumed") or []), c.get("finished_at"))
         except (OSError, ValueError):
             pass
-        states[cell.name] = (state, launched)
+        states[str(cell.relative_to(sweep_dir))] = (state, launched)
     return states
 
 
