@@ -40,20 +40,21 @@ SURVIVALS = ("rank_crowding", "hv_contribution", "spea2", "age")
 
 class UCB1:
     """UCB1 over arms with rewards rescaled by the largest reward seen so far (HV gains shrink
-    as a run converges, so raw gains would stop telling arms apart)."""
+    as a run converges, so raw gains would stop telling arms apart). With `decay` < 1 it is
+    discounted UCB: at every update all counts and sums are multiplied by `decay` first, so old
+    credit fades and the choice can follow an arm whose worth changes during the run."""
 
-    def __init__(self, n_arms: int, c: float):  # c: HAMP's ucb_c
-        self.c = c
+    def __init__(self, n_arms: int, c: float, decay: float = 1.0):  # HAMP's ucb_c, credit_decay
+        self.c, self.decay = c, decay
         self.counts = np.zeros(n_arms)
         self.sums = np.zeros(n_arms)
-        self._raw: list[tuple[int, float]] = []
         self._max = 0.0
 
     def choose(self, rng: np.random.Generator) -> int:
         untried = np.flatnonzero(self.counts == 0)
         if len(untried):
             return int(rng.choice(untried))
-        total = self.counts.sum()
+        total = max(self.counts.sum(), 1.0 + 1e-9)  # discounted counts may sum below 1
         scale = self._max if self._max > 0 else 1.0
         means = self.sums / scale / self.counts
         ucb = means + self.c * np.sqrt(2 * math.log(total) / self.counts)
@@ -62,6 +63,8 @@ class UCB1:
 
     def update(self, arm: int, reward: float) -> None:
         reward = max(0.0, float(reward))
+        self.counts *= self.decay
+        self.sums *= self.decay
         self.counts[arm] += 1
         self.sums[arm] += reward
         self._max = max(self._max, reward)

@@ -78,7 +78,7 @@ class PymooGA(Algorithm):
         """The configured pymoo algorithm."""
 
     def run(self, evaluator: Evaluator, seed: int) -> None:
-        ops = self.variation.operators(evaluator.problem.var_type)
+        ops = self.variation.operators(evaluator.problem)
         algorithm = self.build(evaluator, self.pop_size or auto_pop_size(evaluator.budget), ops)
         problem = EvaluatorAsPymooProblem(evaluator, keep=self.prescreen > 1)
         if self.prescreen > 1:

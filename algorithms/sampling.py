@@ -1,6 +1,7 @@
 """How algorithms draw genomes without parents: the samplers random search, the surrogate design
 and every GA-based algorithm's initial population share (`algorithm.variation.sampling` for the
-GAs, `algorithm.sampling` for random search).
+GAs, where `auto` means `ratio` on problems whose genes are keep levels and `uniform` elsewhere;
+`algorithm.sampling` for random search).
 
 - `uniform`: every gene uniform within its bounds (pymoo's default initial population);
 - `lhs`: one Latin hypercube per batch;
@@ -9,7 +10,8 @@ GAs, `algorithm.sampling` for random search).
   are the networks practitioners prune to, spread from barely to heavily pruned; uniform genes
   almost always cut some layer to a sliver, so that 92-99% of uniform genomes lie beyond the
   region of interest of the shipped surrogate problems (docs/hamp.md). On other problems it is
-  a sampler of correlated genes, no more.
+  a sampler of correlated genes, and on some a bias: ZDT's optimal genes all sit at a bound,
+  which genomes of alike genes reach at once (hence `auto`).
 """
 
 from __future__ import annotations

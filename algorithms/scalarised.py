@@ -89,7 +89,7 @@ class ScalarGA(Algorithm):
 
     def run(self, evaluator: Evaluator, seed: int) -> None:
         tasks = self.tasks(evaluator)
-        ops = self.variation.operators(evaluator.problem.var_type)
+        ops = self.variation.operators(evaluator.problem)
         for i, (scalarise, constraint) in enumerate(tasks):
             if evaluator.remaining <= 0:
                 break

@@ -1,11 +1,16 @@
 """HAMP's surrogate-assisted local search (our design; the paper's abstract names only
 "surrogate-assisted local search"; see docs/hamp.md).
 
-A surrogate (scikit-learn extra-trees) learns the expensive objectives from the run's true
-evaluations. Neighbours of non-dominated solutions (a few genes moved by small steps) are scored
-with the surrogate for the expensive objectives and the exact values of the cheap ones (a
-latency table, an analytic memory count: free of budget). Only the neighbours with the largest
+Neighbours of the run's non-dominated solutions (a few genes moved by small steps) are scored
+with the shared surrogate screening (algorithms/screening.py): the expensive objectives
+predicted by extra-trees fitted to the run's true evaluations, optimistic by `kappa` tree
+spreads, and the cheap ones exact (free of budget). Only the neighbours with the largest
 predicted hypervolume gain over the current front are returned for true evaluation.
+
+With `adaptive`, the number of picks follows their success: after each call the caller reports
+how many of the picks entered the run's front (`record_hits`), beside the share of the
+generation's offspring that did; the next call picks more when the local search's hit rate is
+the higher, fewer when it is the lower, between 1 and `max_evals`.
 """
 
 from __future__ import annotations
@@ -14,8 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from hamp_bench.algorithms.screening import Frame, Surrogate, greedy_gain, predicted_objectives
 from hamp_bench.evaluator import Evaluator
-from hamp_bench.objective_space import normalised_hypervolume
 from hamp_bench.pareto import nondominated_mask
 
 
@@ -24,6 +29,7 @@ class LocalSearchStats:
     surrogate_fits: int = 0
     screened: int = 0  # neighbours scored with the surrogate
     proposed: int = 0  # neighbours sent to true evaluation
+    hits: int = 0  # proposed neighbours that entered the run's front when evaluated
     fallback_calls: int = 0  # calls screened against a data-derived reference
     history: list = field(default_factory=list)  # (screened, proposed) per call
 
@@ -38,12 +44,19 @@ class SurrogateLocalSearch:
         real_step: float,
         max_train: int,
         n_trees: int = 50,
+        kappa: float = 0.0,
+        frame: str = "problem",
+        adaptive: bool = False,
+        max_evals: int | None = None,
     ):
         """The parameters are HAMP's `ls_*` (declared, with their defaults, in HAMP's signature);
         `n_trees` is the surrogate's size, not a parameter of the run."""
         self.n_candidates, self.n_evals = n_candidates, n_evals
         self.max_genes, self.max_step, self.real_step = max_genes, max_step, real_step
-        self.max_train, self.n_trees = max_train, n_trees
+        self.max_train, self.n_trees, self.kappa, self.frame = max_train, n_trees, kappa, frame
+        self.adaptive = adaptive
+        self.max_evals = max(n_evals, max_evals or n_evals)
+        self.surrogate = Surrogate(n_trees, max_train)
         self.stats = LocalSearchStats()
 
     def neighbours(self, parents: np.ndarray, problem, rng: np.random.Generator) -> np.ndarray:
@@ -68,7 +81,6 @@ class SurrogateLocalSearch:
     ) -> np.ndarray:
         """Genomes worth a true evaluation (at most `n_evals`; may be empty)."""
         p = evaluator.problem
-        expensive = ~p.cheap_mask
         front = nondominated_mask(F_seen)
         cand = self.neighbours(X_seen[front], p, rng)
         cand = np.unique(cand, axis=0)
@@ -77,55 +89,25 @@ class SurrogateLocalSearch:
             cand = cand[[tuple(x) not in seen for x in cand.tolist()]]
         if len(cand) == 0:
             return cand
-
-        train = slice(max(0, len(X_seen) - self.max_train), len(X_seen))
-        from sklearn.ensemble import ExtraTreesRegressor  # imported when first fitted: slow
-
-        model = ExtraTreesRegressor(
-            n_estimators=self.n_trees,
-            min_samples_leaf=2,
-            random_state=int(rng.integers(2**31 - 1)),
-            n_jobs=1,
-        )
-        target = F_seen[train][:, expensive]
-        model.fit(X_seen[train], target.ravel() if target.shape[1] == 1 else target)
+        self.surrogate.fit(X_seen, F_seen[:, ~p.cheap_mask], rng)
         self.stats.surrogate_fits += 1
-
-        F_pred = np.empty((len(cand), p.n_obj))
-        F_pred[:, expensive] = model.predict(cand).reshape(len(cand), -1)
-        if p.cheap_mask.any():
-            F_pred[:, p.cheap_mask] = evaluator.evaluate_cheap(cand)
-
-        chosen = self._screen(p, F_seen[front], F_pred)
+        F_pred = predicted_objectives(evaluator, self.surrogate, cand, self.kappa)
+        frame = Frame.of(self.frame, p.space, F_seen)
+        if frame.fell_back:
+            self.stats.fallback_calls += 1
+        chosen = greedy_gain(frame, F_seen[front], F_pred, self.n_evals)
         self.stats.screened += len(cand)
         self.stats.proposed += len(chosen)
         self.stats.history.append((len(cand), len(chosen)))
         return cand[chosen]
 
-    def _screen(self, problem, F_front: np.ndarray, F_pred: np.ndarray) -> np.ndarray:
-        """Indices of the predicted best neighbours, picked greedily by hypervolume gain (against
-        a reference beyond the front's worst point while no front point is inside the box)."""
-        space = problem.space
-        front = space.normalise(F_front)
-        pred = space.normalise(F_pred)
-        ref, fell_back = space.working_reference(front)
-        if fell_back:
-            self.stats.fallback_calls += 1
-        chosen: list[int] = []
-        base = normalised_hypervolume(front, ref)
-        for _ in range(min(self.n_evals, len(pred))):
-            gains = np.array(
-                [
-                    normalised_hypervolume(np.vstack([front, q]), ref) - base
-                    if i not in chosen
-                    else -1.0
-                    for i, q in enumerate(pred)
-                ]
-            )
-            best = int(np.argmax(gains))
-            if gains[best] <= 0:
-                break
-            chosen.append(best)
-            front = np.vstack([front, pred[best]])
-            base += gains[best]
-        return np.array(chosen, dtype=np.int64)
+    def record_hits(self, hits: int, proposed: int, offspring_hit_rate: float) -> None:
+        """How many of the last call's picks entered the front; adapts `n_evals` (adaptive)."""
+        self.stats.hits += hits
+        if not self.adaptive or proposed == 0:
+            return
+        rate = hits / proposed
+        if rate > offspring_hit_rate:
+            self.n_evals = min(self.max_evals, self.n_evals + max(1, self.n_evals // 2))
+        elif rate < offspring_hit_rate:
+            self.n_evals = max(1, self.n_evals - 1)

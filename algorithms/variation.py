@@ -30,13 +30,14 @@ class Variation:
     crossover_eta: float = 15.0
     mutation_prob: float = 0.9
     mutation_eta: float = 20.0
-    #: the initial population: `uniform` (pymoo's), `lhs` or `ratio` (algorithms/sampling.py)
+    #: the initial population: `uniform` (pymoo's), `lhs` or `ratio` (algorithms/sampling.py);
+    #: `auto`: `ratio` where the problem's genes are keep levels (pruning), else `uniform`
     sampling: str = "uniform"
 
     def __post_init__(self) -> None:
-        if self.sampling not in SAMPLERS:
+        if self.sampling not in (*SAMPLERS, "auto"):
             raise ConfigError(
-                f"algorithm.variation.sampling must be one of {sorted(SAMPLERS)}, "
+                f"algorithm.variation.sampling must be one of {sorted(SAMPLERS)} or auto, "
                 f"got {self.sampling!r}"
             )
         for key in ("crossover_prob", "mutation_prob"):
@@ -55,11 +56,16 @@ class Variation:
             return cls()
         return value if isinstance(value, cls) else cls(**dict(value))
 
-    def operators(self, var_type: str) -> dict:
-        """sampling/crossover/mutation keyword arguments for a pymoo genetic algorithm."""
+    def operators(self, problem) -> dict:
+        """sampling/crossover/mutation keyword arguments for a pymoo genetic algorithm on a
+        suite problem (its `var_type`, and `keep_levels` for `sampling: auto`)."""
+        var_type = problem.var_type
         repair = {"repair": RoundingRepair()} if var_type == "int" else {}
-        if self.sampling != "uniform":
-            sampling = SuiteSampling(self.sampling)
+        name = self.sampling
+        if name == "auto":
+            name = "ratio" if getattr(problem, "keep_levels", False) else "uniform"
+        if name != "uniform":
+            sampling = SuiteSampling(name)
         else:  # pymoo's own, so that a default suite run equals a direct pymoo run
             sampling = IntegerRandomSampling() if var_type == "int" else FloatRandomSampling()
         return {

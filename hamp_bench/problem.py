@@ -60,6 +60,9 @@ class Problem(ABC):
     expensive: bool = False
     #: bump when the meaning of an evaluation changes, so that old cache entries stop matching
     revision: int = 1
+    #: genes are keep levels of a network's channel groups (pruning problems): samplers that
+    #: assume so (`sampling: auto` -> keep ratios, algorithms/sampling.py) may use it
+    keep_levels: bool = False
 
     # -- what subclasses provide -------------------------------------------------------------
     @abstractmethod

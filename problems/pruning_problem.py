@@ -101,6 +101,7 @@ class PruningProblem(Problem):
 
     Params = PruningProblemConfig
     expensive = True
+    keep_levels = True
     #: 2: validation in batches of `eval_batch_size` (64 on a CPU, was 256): the same images,
     #: but sums in another order, so an error may differ from revision 1's in rare ties
     revision = 2

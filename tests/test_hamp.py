@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from hamp_bench.algorithms.hamp import HAMP
-from hamp_bench.algorithms.portfolio import UCB1, PortfolioSurvival
+from hamp_bench.algorithms.portfolio import SURVIVALS, UCB1, PortfolioSurvival
 from hamp_bench.algorithms.surrogate_search import SurrogateLocalSearch
 from hamp_bench.errors import ConfigError
 from hamp_bench.evaluator import Evaluator
@@ -102,20 +102,23 @@ def test_surrogate_is_consulted_and_only_screened_neighbours_are_evaluated():
     evaluated = {tuple(x) for batch in seen for x in batch.tolist()}
     assert 1 <= len(set(hamp.local_search.sent)) and set(hamp.local_search.sent) <= evaluated
     assert evaluator.used == 600
-    assert len(hamp.choices) == len(hamp.rewards) > 10
+    assert len(hamp.choices) - 1 == len(hamp.rewards) > 10  # the last choice awaits credit
 
 
-def test_hamp_does_not_stall_while_every_point_is_outside_the_box(caplog):
-    """ZDT1 with 12 variables at budget 100: no point ever enters the reference box. Credit and
-    screening then use a reference beyond the run's worst front point, and the log says so;
-    before, every reward was 0 and local search proposed nothing."""
+@pytest.mark.parametrize("credit", ["offspring", "hv_gain"])
+def test_hamp_does_not_stall_while_every_point_is_outside_the_box(caplog, credit):
+    """ZDT1 with 12 variables at budget 100: no point ever enters the reference box. Screening
+    (and hv_gain credit) then use a reference beyond the run's worst front point, and the log
+    says so; before, every reward was 0 and local search proposed nothing. Offspring credit
+    needs no reference: offspring enter the run's front wherever it lies."""
     problem = PymooBenchmark("zdt1", "zdt1", n_var=12)
     evaluator = Evaluator(problem, budget=100)
-    hamp = HAMP(pop_size=10)
+    hamp = HAMP(pop_size=10, credit=credit)
     with caplog.at_level("WARNING", logger="hamp_bench"):
         hamp.run(evaluator, seed=0)
     assert not (problem.normalise(evaluator.front.F) < problem.ref_point).all(axis=1).any()
-    assert hamp.fallback_generations == len(hamp.rewards) >= 3
+    credited = len(hamp.rewards)
+    assert hamp.fallback_generations == (credited if credit == "hv_gain" else 0) and credited >= 3
     assert max(hamp.rewards) > 0
     assert hamp.local_search.stats.proposed >= 1 and hamp.local_search.stats.fallback_calls >= 1
     assert caplog.text.count("no evaluated point lies inside the reference box") == 1
@@ -156,3 +159,61 @@ def test_ablations_and_parameter_errors():
         HAMP(pop_size=1)
     with pytest.raises(ConfigError, match="algorithm.ls_evals"):
         HAMP(ls_evals=0)
+
+
+def test_the_bandit_follows_offspring_credit_in_a_real_run(monkeypatch):
+    """A real HAMP run on ZDT1 with two selection operators, one of them sabotaged (it keeps a
+    random subset, so its parents make poor children): offspring credit tells them apart and
+    the bandit chooses the working operator far more often. The telemetry says the same."""
+    from pymoo.core.survival import Survival
+
+    import hamp_bench.algorithms.hamp as hamp_module
+
+    class RandomSurvival(Survival):
+        def _do(self, problem, pop, *args, n_survive=None, random_state=None, **kwargs):
+            return pop[random_state.permutation(len(pop))[:n_survive]]
+
+    class Sabotaged(PortfolioSurvival):
+        def __init__(self, names):
+            super().__init__(names)
+            self.operators[1] = RandomSurvival()
+
+    monkeypatch.setattr(hamp_module, "PortfolioSurvival", Sabotaged)
+    problem = PymooBenchmark("zdt1", "zdt1", n_var=10)
+    evaluator = Evaluator(problem, budget=4000)
+    hamp = HAMP(
+        pop_size=20,
+        portfolio=["rank_crowding", "spea2"],
+        credit="offspring",
+        local_search=False,
+        prescreen=1,  # screened offspring would hide some of what the parents are worth
+    )
+    hamp.run(evaluator, seed=0)
+    choices = np.array(hamp.choices)
+    assert len(choices) > 150
+    assert (choices == 0).sum() > 3 * (choices == 1).sum()
+    rows = evaluator.telemetry.series["generation"]
+    rewards = {op: [r["reward"] for r in rows if r.get("credited") == op] for op in hamp.portfolio}
+    assert np.mean(rewards["rank_crowding"]) > 2 * np.mean(rewards["spea2"])
+    assert [r["operator"] for r in rows] == [hamp.portfolio[c] for c in choices]
+
+
+def test_telemetry_records_choices_credit_and_local_search_hits():
+    """Every generation row names the operator used and the one credited, with the offspring's
+    and the local search's hits; the local search proposes, and some of its picks enter the
+    front of a run whose front lies inside the reference box."""
+    problem = PymooBenchmark("zdt1", "zdt1", n_var=6)
+    evaluator = Evaluator(problem, budget=1000)
+    HAMP(pop_size=20).run(evaluator, seed=2)
+    t = evaluator.telemetry
+    gens, ls = t.series["generation"], t.series["local_search"]
+    assert (problem.normalise(evaluator.front.F) < problem.ref_point).all(axis=1).any()
+    assert len(gens) == len(ls) == t.values["generations"] > 10
+    assert all({"operator", "offspring", "offspring_hits", "evaluations"} <= set(r) for r in gens)
+    assert all(r["credited"] in SURVIVALS for r in gens[1:])
+    assert all(0 <= r["hits"] <= r["proposed"] <= r["ls_evals"] for r in ls)
+    summary = t.values["local_search"]
+    assert summary["proposed"] == sum(r["proposed"] for r in ls) >= 1
+    assert summary["hits"] == sum(r["hits"] for r in ls) >= 1
+    # a hit is a pick that entered the run's front: recount from the evaluator's front ids
+    assert gens[-1]["evaluations"] <= evaluator.used

@@ -38,6 +38,7 @@ class SurrogatePruningProblem(Problem):
     (`retrained`)."""
 
     surrogate = True
+    keep_levels = True
 
     def __init__(
         self,
