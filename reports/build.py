@@ -51,6 +51,7 @@ def build_report(
     roi: float | None = None,
     target: str | None = None,
     targets: Path | None = None,
+    formats: tuple[str, ...] = figures.FORMATS,
 ) -> dict:
     """`target`: the algorithm whose median final hv is each problem's target (default: the
     reference); `targets`: a targets.csv of another report to take the targets from instead."""
@@ -85,41 +86,43 @@ def build_report(
     fig_dir = out / "figures"
     figs: dict[str, list[str]] = {}
     if figures_on:
-        with_target = table[table.problem.isin(goal.problem)]
-        for problem in sorted(table.problem.unique()):
-            done = table[(table.problem == problem) & (table.status == "completed")]
-            if done.empty:
-                continue
-            f = [
-                figures.hv_boxplot(table, problem, fig_dir),
-                figures.anytime_plot(curves, problem, fig_dir),
-                *figures.median_fronts(runs, table, problem, fig_dir),
-                figures.attainment_50(runs, problem, fig_dir),
-                figures.keep_ratios(runs, problem, fig_dir),
-            ]
-            figs[problem] = [s for s in f if s]
-            if problem in set(goal.problem):
-                t = goal.set_index("problem").target[problem]
-                figs[f"_ecdf_{problem}"] = [
-                    figures.ecdf_plot(with_target, problem, fig_dir, f"{problem}: HV >= {t:.4f}")
+        with figures.saved_as(formats):
+            with_target = table[table.problem.isin(goal.problem)]
+            for problem in sorted(table.problem.unique()):
+                done = table[(table.problem == problem) & (table.status == "completed")]
+                if done.empty:
+                    continue
+                f = [
+                    figures.hv_boxplot(table, problem, fig_dir),
+                    figures.anytime_plot(curves, problem, fig_dir),
+                    *figures.median_fronts(runs, table, problem, fig_dir),
+                    figures.attainment_50(runs, problem, fig_dir),
+                    figures.keep_ratios(runs, problem, fig_dir),
                 ]
-        if with_target.problem.nunique() > 1:
-            figs["_ecdf"] = [
-                figures.ecdf_plot(with_target, None, fig_dir, "all problems: HV >= target")
-            ]
-        if friedman:
-            figs["_cd"] = [figures.cd_diagram(friedman, fig_dir, "final hypervolume")]
-        if by_seed:
-            figs["_cd_seeds"] = [
-                figures.cd_diagram(
-                    by_seed, fig_dir, "final hypervolume", "cd_diagram_seeds", "(problem, seed)"
-                )
-            ]
-        if not usage.empty:
-            figs["_operators"] = [
-                figures.operator_usage_plot(usage, p, a, fig_dir)
-                for (p, a), _ in usage.groupby(["problem", "algorithm"], sort=True)
-            ]
+                figs[problem] = [s for s in f if s]
+                if problem in set(goal.problem):
+                    t = goal.set_index("problem").target[problem]
+                    title = f"{problem}: HV >= {t:.4f}"
+                    figs[f"_ecdf_{problem}"] = [
+                        figures.ecdf_plot(with_target, problem, fig_dir, title)
+                    ]
+            if with_target.problem.nunique() > 1:
+                figs["_ecdf"] = [
+                    figures.ecdf_plot(with_target, None, fig_dir, "all problems: HV >= target")
+                ]
+            if friedman:
+                figs["_cd"] = [figures.cd_diagram(friedman, fig_dir, "final hypervolume")]
+            if by_seed:
+                figs["_cd_seeds"] = [
+                    figures.cd_diagram(
+                        by_seed, fig_dir, "final hypervolume", "cd_diagram_seeds", "(problem, seed)"
+                    )
+                ]
+            if not usage.empty:
+                figs["_operators"] = [
+                    figures.operator_usage_plot(usage, p, a, fig_dir)
+                    for (p, a), _ in usage.groupby(["problem", "algorithm"], sort=True)
+                ]
 
     table.to_csv(out / "runs.csv", index=False)
     summary.to_csv(out / "summary.csv", index=False)

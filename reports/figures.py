@@ -6,6 +6,7 @@ report can embed it and name the command that made it.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import matplotlib
@@ -17,16 +18,39 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
+from hamp_bench.errors import ConfigError  # noqa: E402
 from hamp_bench.reports.ert import ecdf  # noqa: E402
 from hamp_bench.reports.gather import Run  # noqa: E402
 
 sns.set_theme(style="whitegrid", context="paper")
 
 
+#: the file formats every figure is saved in (PDF for papers, PNG for report.md)
+FORMATS = ("pdf", "png")
+_formats: tuple[str, ...] = FORMATS
+
+
+@contextmanager
+def saved_as(formats: tuple[str, ...]):
+    """Save the figures drawn inside in `formats` only (a study with many problems commits
+    PNGs alone; `python -m hamp_bench.report --formats png`)."""
+    global _formats
+    unknown = set(formats) - set(FORMATS)
+    if unknown or not formats:
+        raise ConfigError(
+            f"--formats {','.join(formats)}: choose one or more of {', '.join(FORMATS)}"
+        )
+    previous, _formats = _formats, tuple(formats)
+    try:
+        yield
+    finally:
+        _formats = previous
+
+
 def _save(fig, out: Path, stem: str) -> str:
     out.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
-    for ext in ("pdf", "png"):
+    for ext in _formats:
         fig.savefig(out / f"{stem}.{ext}", dpi=150)
     plt.close(fig)
     return stem

@@ -430,3 +430,20 @@ def test_a_whole_report_from_real_runs(tmp_path):
         text=True,
     )
     assert r.returncode == 2 and "does not exist" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_figures_are_saved_in_the_formats_asked_for(tmp_path):
+    from hamp_bench.errors import ConfigError
+    from hamp_bench.reports import figures
+
+    from conftest import run_cell
+
+    run_cell(tmp_path / "r0", "algorithm=random", "problem=zdt1", "budget=60", "seed=0")
+    run_cell(tmp_path / "r1", "algorithm=nsga2", "problem=zdt1", "budget=60", "seed=0")
+    build_report([tmp_path / "r0", tmp_path / "r1"], tmp_path / "out", "nsga2", formats=("png",))
+    made = {p.suffix for p in (tmp_path / "out" / "figures").iterdir()}
+    assert made == {".png"}
+    with pytest.raises(ConfigError, match="--formats svg: choose one or more of pdf, png"):
+        with figures.saved_as(("svg",)):
+            pass
+    assert figures._formats == figures.FORMATS  # a refusal leaves the default alone

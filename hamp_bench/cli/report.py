@@ -28,6 +28,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument("--no-figures", action="store_true", help="tables only (faster)")
     ap.add_argument(
+        "--formats",
+        default="pdf,png",
+        help="figure file formats, comma-separated (default pdf,png; png alone for a large "
+        "study committed to a repository)",
+    )
+    ap.add_argument(
         "--roi",
         type=float,
         default=None,
@@ -64,5 +70,6 @@ def main(argv: list[str] | None = None) -> None:
             roi=args.roi,
             target=args.target,
             targets=args.targets,
+            formats=tuple(f.strip() for f in args.formats.split(",") if f.strip()),
         )
     print(f"report of {result['runs']} runs in {args.out}/report.md")
