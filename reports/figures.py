@@ -50,8 +50,9 @@ def saved_as(formats: tuple[str, ...]):
 def _save(fig, out: Path, stem: str) -> str:
     out.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
-    for ext in _formats:
-        fig.savefig(out / f"{stem}.{ext}", dpi=150)
+    for ext in _formats:  # no creation date in a PDF: a rebuilt figure is the same file
+        meta = {"CreationDate": None} if ext == "pdf" else {}
+        fig.savefig(out / f"{stem}.{ext}", dpi=150, metadata=meta)
     plt.close(fig)
     return stem
 
