@@ -160,8 +160,9 @@ class HAMP(Algorithm):
             **self.variation.operators(p),
         )
         batches = _Batches(ga, evaluator, seed)
-        if self.prescreen > 1:  # the offspring screened as every GA's can be (prescreen.py)
-            ga.mating = PrescreenedMating(ga.mating, self.prescreen, batches, seed)
+        if self.prescreen > 1:  # the offspring screened as every GA's can be (prescreen.py),
+            shared = self.local_search.surrogate if self.local_search is not None else None
+            ga.mating = PrescreenedMating(ga.mating, self.prescreen, batches, seed, shared)
         pending: int | None = None  # the arm awaiting credit from its parents' offspring
         try:
             ga.tell(infills=batches.evaluate(ga.ask())[0])  # initial population

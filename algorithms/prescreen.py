@@ -24,9 +24,11 @@ class PrescreenedMating:
     training data) and its `evaluator`: an EvaluatorAsPymooProblem with `keep=True`, or HAMP's
     record of its batches."""
 
-    def __init__(self, mating, factor: int, seen, seed: int, n_trees: int = 50):
+    def __init__(self, mating, factor: int, seen, seed: int, surrogate: Surrogate | None = None):
+        """`surrogate`: one shared with another user of the run's model (HAMP's local search,
+        which refits it after each generation's offspring); by default its own."""
         self.mating, self.factor, self.seen = mating, factor, seen
-        self.surrogate = Surrogate(n_trees)
+        self.surrogate = surrogate if surrogate is not None else Surrogate()
         self.rng = np.random.default_rng(seed)
         self.screened = self.kept = 0
 
@@ -39,7 +41,10 @@ class PrescreenedMating:
             return off
         evaluator = self.seen.evaluator
         expensive = ~evaluator.problem.cheap_mask
-        self.surrogate.fit(self.seen.X, self.seen.F[:, expensive], self.rng)
+        # refit once half a generation of evaluations is new: every generation for a GA alone;
+        # after HAMP's local search refitted on the offspring, not again for its few picks
+        half = max(1, n_offsprings // 2)
+        self.surrogate.fit_unless_fresh(self.seen.X, self.seen.F[:, expensive], self.rng, half)
         F_pred = predicted_objectives(evaluator, self.surrogate, off.get("X"))
         ranked = Population.new(X=off.get("X"), F=F_pred, index=np.arange(len(off)))
         keep = (

@@ -65,6 +65,16 @@ class Surrogate:
         self.n_trees, self.max_train = n_trees, max_train
         self.model = None
         self.fits = 0
+        self.fitted_on = 0  # how many evaluations the current model has seen
+
+    def fit_unless_fresh(
+        self, X: np.ndarray, Y: np.ndarray, rng: np.random.Generator, min_new: int
+    ) -> None:
+        """Refit unless the model already knows all but fewer than `min_new` of the evaluations
+        (an algorithm that fits once per generation and then adds a few more points, as HAMP's
+        local search does, need not fit again for them: fitting is most of its time)."""
+        if self.model is None or len(X) - self.fitted_on >= min_new:
+            self.fit(X, Y, rng)
 
     def fit(self, X: np.ndarray, Y: np.ndarray, rng: np.random.Generator) -> None:
         from sklearn.ensemble import ExtraTreesRegressor  # imported when first fitted: slow
@@ -79,6 +89,7 @@ class Surrogate:
         Y = np.asarray(Y, dtype=float)[recent]
         self.model.fit(X[recent], Y.ravel() if Y.shape[1] == 1 else Y)
         self.fits += 1
+        self.fitted_on = len(X)
 
     def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         per_tree = np.stack([t.predict(X).reshape(len(X), -1) for t in self.model.estimators_])
