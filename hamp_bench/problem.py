@@ -84,6 +84,16 @@ class Problem(ABC):
         """Scores of final-front genomes on held-out test data (columns added to front.csv)."""
         return {}
 
+    def describe_genomes(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        """Columns that say what genomes are, for people reading a front (the end-of-run
+        summary, the front explorer): e.g. a pruning problem's share of channels kept."""
+        return {}
+
+    def reference_solution(self) -> dict[str, Any] | None:
+        """What the front is compared with at the end of a run: e.g. a pruning problem's
+        unpruned network, as {column: value} in the front's columns; None where there is none."""
+        return None
+
     def retain(self, front_X: np.ndarray) -> None:
         """The evaluator's running front is now `front_X` (empty when the evaluator starts, then
         after each commit). A problem may keep what re-scoring these genomes on test data needs

@@ -24,7 +24,15 @@ from hamp_bench.run_record import EVALUATIONS, RECORD_VERSION, RUN_JSON
 #: may differ in them: how progress is shown, how often the record is flushed, where the cache
 #: and the base models are kept (the fingerprint holds the weights), whether to resume, and how
 #: many processes evaluate
-NOT_COMPARED = ("progress", "run_record", "cache", "resume", "evaluator", "problem.model_dir")
+NOT_COMPARED = (
+    "progress",
+    "run_record",
+    "cache",
+    "resume",
+    "evaluator",
+    "summary",
+    "problem.model_dir",
+)
 
 
 @dataclass

@@ -96,6 +96,21 @@ def cheap_columns(
     return np.column_stack([values[k]() for k in keys])
 
 
+def unpruned_row(problem, val_error: float, test_error: float) -> dict[str, Any]:
+    """The unpruned network (every gene at its top level) in a front's columns, for a pruning
+    problem or its surrogate (same search space, profile and objectives)."""
+    full = problem.xu[None]
+    space = problem.search_space
+    cheap = cheap_columns(space, problem.profile, problem.objective_keys, full)[0]
+    row: dict[str, Any] = dict(zip(problem.objective_names, cheap.tolist()))
+    if "error" in problem.objective_keys:
+        row["error"] = val_error
+    keep = space.keep(full)
+    row.update(test_error=test_error, params=int(space.costs.params(keep)[0]))
+    row.update(macs=int(space.costs.macs(keep)[0]), kept=1.0)
+    return row
+
+
 class PruningProblem(Problem):
     """Parameters: `PruningProblemConfig` (problems/configs.py), their one declaration."""
 
@@ -327,6 +342,15 @@ class PruningProblem(Problem):
         return Evaluation(
             F, {"params": self.costs.params(keep), "macs": self.costs.macs(keep), **measured}
         )
+
+    def describe_genomes(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        """`kept`: the share of the prunable channels each genome keeps."""
+        return {"kept": self.keep(X).sum(axis=1) / self.sizes.sum()}
+
+    def reference_solution(self) -> dict[str, Any]:
+        """The unpruned base model: its validation and test error (as trained, not fine-tuned
+        again), latency and memory from the profile (NaN where measured live), params, MACs."""
+        return unpruned_row(self, self.base_meta["val_error"], self.base_meta["test_error"])
 
     def retain(self, front_X: np.ndarray) -> None:
         """Keep the fine-tuned networks of front members only."""

@@ -236,3 +236,29 @@ __all__ = [
     "ecdf_plot",
     "operator_usage_plot",
 ]
+
+
+def run_front(problem, front: pd.DataFrame, path: Path) -> Path:
+    """One run's front as found (front.csv), every pair of objectives, with the problem's
+    reference solution (a pruning problem's unpruned network) starred and the region of
+    interest's error limit dashed: the figure the end-of-run summary names."""
+    names = problem.objective_names
+    pairs = [(i, j) for i in range(len(names)) for j in range(i + 1, len(names))]
+    fig, axes = plt.subplots(1, len(pairs), figsize=(4.2 * len(pairs), 3.4), squeeze=False)
+    ref = problem.reference_solution()
+    roi = problem.roi
+    for ax, (i, j) in zip(axes[0], pairs):
+        ax.scatter(front[names[j]], front[names[i]], s=14, color="C0", label="front")
+        if ref is not None:
+            ax.scatter([ref[names[j]]], [ref[names[i]]], marker="*", s=140, color="C3",
+                       label="unpruned")  # fmt: skip
+        if roi and names[i] == roi["objective"]:
+            ax.axhline(roi["error_nadir"], ls="--", lw=1, color="0.4", label="region of interest")
+        ax.set(xlabel=names[j], ylabel=names[i])
+    axes[0][0].legend(fontsize=7)
+    fig.suptitle(f"{problem.name}: front of {len(front)}", fontsize=9)
+    path = Path(path)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

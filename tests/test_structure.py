@@ -25,6 +25,8 @@ ENGINE = sorted(
         "__main__",
         "report",
         "compact",
+        "export",
+        "explore",
         "pretrain",
         "record",
         "record_latency",

@@ -60,6 +60,15 @@ class ProgressConfig:
 
 
 @dataclass
+class SummaryConfig:
+    # the front table printed when a run ends; null: for single runs, not for a sweep's cells
+    table: Optional[bool] = None
+    # front.png in the run folder; null: for expensive problems (pruning), where it costs
+    # nothing noticeable beside the run; false for cheap problems' large sweeps
+    figure: Optional[bool] = None
+
+
+@dataclass
 class RunConfig:
     algorithm: Any = MISSING
     problem: Any = MISSING
@@ -72,6 +81,7 @@ class RunConfig:
     run_record: RunRecordConfig = field(default_factory=RunRecordConfig)
     progress: ProgressConfig = field(default_factory=ProgressConfig)
     evaluator: EvaluatorConfig = field(default_factory=EvaluatorConfig)
+    summary: SummaryConfig = field(default_factory=SummaryConfig)
     # null: continue (or skip, if complete) the record of this run that the run folder holds,
     # else start afresh; true: the folder must hold one; false: start afresh, replacing it
     resume: Optional[bool] = None

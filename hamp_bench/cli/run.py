@@ -9,10 +9,12 @@ from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from hamp_bench.cli.configs import register_configs, searchpath_dirs
 from hamp_bench.cli.errors import cli_errors
+from hamp_bench.cli.summary import summarise_run
 from hamp_bench.run_record import RUN_JSON
 from hamp_bench.runner import run_experiment
 from hamp_bench.signals import sigterm_raises
@@ -60,3 +62,10 @@ def _app(cfg: DictConfig) -> None:
         len(outcome.evaluator.front),
         run_dir,
     )
+    if outcome.status == "completed":
+        s = cfg.summary
+        table = hc.mode == RunMode.RUN if s.table is None else s.table
+        figure = outcome.problem.expensive if s.figure is None else s.figure
+        if table or figure:
+            with cli_errors(PROG, lambda: f"the run's record in {run_dir} is complete"):
+                print(summarise_run(outcome.problem, run_dir, table, figure), flush=True)

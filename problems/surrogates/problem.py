@@ -149,6 +149,22 @@ class SurrogatePruningProblem(Problem):
 
         return cheap_columns(self.space_, self.profile, self.objective_keys, X)[:, self.cheap_mask]
 
+    @property
+    def search_space(self):
+        """The true problem's search space (costs, keep counts), as PruningProblem names it."""
+        return self.space_
+
+    def describe_genomes(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        """`kept`: the share of the prunable channels each genome keeps."""
+        return {"kept": self.space_.keep(X).sum(axis=1) / self.space_.sizes.sum()}
+
+    def reference_solution(self) -> dict[str, Any]:
+        """The unpruned base model the artifact was built from (its recorded errors)."""
+        from hamp_bench.problems.pruning_problem import unpruned_row
+
+        base = self.manifest["source"]["base_model"]
+        return unpruned_row(self, base["val_error"], base["test_error"])
+
     def source_problem(self):
         """The true problem, rebuilt from the manifest's config; it must have the fingerprint
         the surrogate was built from."""
