@@ -25,6 +25,7 @@ class HALP(Algorithm):
     the objective's unit), or `fractions` of [ideal, nadir], or else `n_budgets` spaced along
     the greedy path (null: as many as the run's budget allows)."""
 
+    handles_constraints = False  # a knapsack over latency and saliency; no g
     uses_whole_budget = False  # one evaluation per budget on the path at most
 
     def __init__(

@@ -35,6 +35,7 @@ from hamp_bench.algorithms.surrogate_search import SurrogateLocalSearch
 from hamp_bench.algorithms.variation import Variation
 from hamp_bench.errors import BudgetExhausted
 from hamp_bench.evaluator import Evaluator
+from hamp_bench.pareto import violation
 
 log = logging.getLogger("hamp_bench")
 
@@ -203,7 +204,7 @@ class HAMP(Algorithm):
         entered the front (telemetry, and the adaptive pick count)."""
         ls, evaluator = self.local_search, batches.evaluator
         fallbacks, screened, allowed = ls.stats.fallback_calls, ls.stats.screened, ls.n_evals
-        picks = ls.propose(evaluator, batches.X, batches.F, rng)
+        picks = ls.propose(evaluator, batches.X, batches.F, rng, batches.cv)
         if ls.stats.fallback_calls > fallbacks:
             self._warn_outside_box()
         picked, hits = Population.new(X=picks), 0
@@ -278,6 +279,7 @@ class _Batches:
         ga.setup(self.problem, seed=seed, verbose=False)
         self._X: list[np.ndarray] = []
         self._F: list[np.ndarray] = []
+        self._cv: list[np.ndarray] = []
 
     @property
     def X(self) -> np.ndarray:
@@ -287,10 +289,17 @@ class _Batches:
     def F(self) -> np.ndarray:
         return np.vstack(self._F)
 
+    @property
+    def cv(self) -> np.ndarray:
+        """Constraint violation of every evaluation (0: feasible)."""
+        return np.concatenate(self._cv)
+
     def evaluate(self, pop: Population) -> tuple[Population, int]:
         ev, first = self.evaluator, self.evaluator.used
         self.ga.evaluator.eval(self.problem, pop)  # BudgetExhausted ends the run here
         self._X.append(pop.get("X"))
         self._F.append(pop.get("F"))
+        n_con = self.evaluator.problem.n_con
+        self._cv.append(violation(pop.get("G")) if n_con else np.zeros(len(pop)))
         ids = ev.front.ids
         return pop, int(((ids >= first) & (ids < ev.used)).sum())

@@ -4,7 +4,8 @@ Whole populations are evaluated in one batch through a Platypus `Evaluator` that
 suite's evaluator. Integer genes use Platypus' own Integer type (gray-coded bits, with its
 default HUX crossover and bit-flip mutation; for ranges that are not a power of two the decoding
 wraps, as Platypus documents); real genes use its defaults for Real (SBX + PM).
-Platypus draws from Python's global `random` module, which the adapter seeds.
+Platypus draws from Python's global `random` module, which the adapter seeds. Constraints (g <=
+0 feasible) become Platypus' own, whose dominance ranks feasible solutions first.
 """
 
 from __future__ import annotations
@@ -19,32 +20,41 @@ from hamp_bench.algorithm import Algorithm
 from hamp_bench.algorithms.pymoo_moeas import auto_pop_size
 from hamp_bench.errors import BudgetExhausted
 from hamp_bench.evaluator import Evaluator
+from hamp_bench.pareto import violation
 
 
 class _BatchEvaluator(platypus.evaluator.Evaluator):
     """Decode a batch of Platypus solutions, evaluate them at once, fill their objectives."""
 
-    def __init__(self, evaluator: Evaluator, problem: platypus.Problem):
+    def __init__(self, evaluator: Evaluator, problem: platypus.Problem, penalty=None):
         super().__init__()
-        self.evaluator, self.problem = evaluator, problem
+        self.evaluator, self.problem, self.penalty = evaluator, problem, penalty
 
     def evaluate_all(self, jobs, **kwargs):
         if not jobs:  # Platypus asks with an empty batch when all are evaluated already
             return jobs
         types = self.problem.types
         X = [[t.decode(v) for t, v in zip(types, job.solution.variables)] for job in jobs]
-        F = self.evaluator.evaluate(np.array(X))
-        for job, f in zip(jobs, F):
+        F, G = self.evaluator.evaluate_constrained(np.array(X))
+        cv = violation(G)
+        if self.penalty is not None:  # constraints hidden, violation added to the objectives
+            F, G, cv = F + self.penalty * cv[:, None], G[:, :0], np.zeros(len(F))
+        for job, f, g, v in zip(jobs, F, G, cv):
             s = job.solution
             s.objectives[:] = f.tolist()
-            s.constraint_violation = 0.0
-            s.feasible = True
+            s.constraints[:] = g.tolist()  # Platypus' own "<=0" constraints
+            s.constraint_violation = float(v)
+            s.feasible = v == 0
             s.evaluated = True
         return jobs
 
 
 class PlatypusMOEA(Algorithm):
     """`pop_size` null: sized from the budget, as for the pymoo MOEAs."""
+
+    #: None: Platypus' own constraint handling; a number: constraints hidden from the algorithm,
+    #: each unit of violation added to every objective it sees (the record keeps true values)
+    constraint_penalty: float | None = None
 
     def __init__(self, name: str, pop_size: int | None = None):
         super().__init__(name)
@@ -63,11 +73,13 @@ class PlatypusMOEA(Algorithm):
 
     def run(self, evaluator: Evaluator, seed: int) -> None:
         p = evaluator.problem
-        problem = platypus.Problem(p.n_var, p.n_obj)
+        penalty = self.constraint_penalty if p.n_con else None
+        problem = platypus.Problem(p.n_var, p.n_obj, p.n_con if penalty is None else 0)
+        problem.constraints[:] = "<=0"  # pymoo's and the suite's convention, g <= 0 feasible
         kind = platypus.Integer if p.var_type == "int" else platypus.Real
         problem.types[:] = [kind(lo, hi) for lo, hi in zip(p.xl.tolist(), p.xu.tolist())]
         random.seed(seed)
-        batch = _BatchEvaluator(evaluator, problem)
+        batch = _BatchEvaluator(evaluator, problem, penalty)
         algorithm = self.make(
             problem, self.pop_size or auto_pop_size(evaluator.budget), evaluator, batch
         )
@@ -101,7 +113,11 @@ class SPEA2(PlatypusMOEA):
 
 
 class IBEA(PlatypusMOEA):
-    """IBEA with Platypus' hypervolume-based fitness."""
+    """IBEA with Platypus' hypervolume-based fitness. Its fitness normalises feasible solutions
+    only and then fails on an infeasible one (Platypus 1.4.1), so on a constrained problem each
+    unit of violation is added to every objective instead."""
+
+    constraint_penalty = 1.0
 
     def __init__(self, name: str = "ibea", pop_size: int | None = None):
         super().__init__(name, pop_size)

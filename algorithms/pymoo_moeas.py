@@ -77,6 +77,11 @@ class PymooGA(Algorithm):
     def build(self, evaluator: Evaluator, pop_size: int, ops: dict):
         """The configured pymoo algorithm."""
 
+    def constrained(self, problem):
+        """The pymoo problem the algorithm sees: as is (pymoo's MOEAs rank feasible points
+        first by constrained domination); an algorithm without constraint handling wraps it."""
+        return problem
+
     def run(self, evaluator: Evaluator, seed: int) -> None:
         ops = self.variation.operators(evaluator.problem)
         algorithm = self.build(evaluator, self.pop_size or auto_pop_size(evaluator.budget), ops)
@@ -84,7 +89,7 @@ class PymooGA(Algorithm):
         if self.prescreen > 1:
             algorithm.mating = PrescreenedMating(algorithm.mating, self.prescreen, problem, seed)
         try:
-            run_pymoo(algorithm, evaluator, seed, problem)
+            run_pymoo(algorithm, evaluator, seed, self.constrained(problem))
         finally:
             if algorithm.pop is not None and len(algorithm.pop):
                 self.population = population_arrays(algorithm)
@@ -155,7 +160,11 @@ class SMSEMOA(PymooGA):
 
 
 class MOEAD(PymooGA):
-    """MOEA/D with Tchebicheff decomposition; one subproblem per reference direction."""
+    """MOEA/D with Tchebicheff decomposition; one subproblem per reference direction. pymoo's
+    MOEA/D has no constraint handling: on a constrained problem every unit of constraint
+    violation adds `constraint_penalty` to each objective it sees (as pymoo's ConstraintsAsPenalty,
+    whose multi-objective reshape fails in pymoo 0.6.2; the record keeps the true objectives and
+    constraints)."""
 
     can_prescreen = False
 
@@ -167,9 +176,16 @@ class MOEAD(PymooGA):
         prob_neighbor_mating: float = 0.9,
         variation: Variation = Variation(),
         prescreen: int = 1,
+        constraint_penalty: float = 1.0,
     ):
         super().__init__(name, pop_size, variation, prescreen)
         self.require(n_neighbors >= 2, "n_neighbors", f"must be at least 2, got {n_neighbors}")
+        self.require(
+            constraint_penalty > 0,
+            "constraint_penalty",
+            f"must be positive, got {constraint_penalty}",
+        )
+        self.constraint_penalty = constraint_penalty
         self.require(
             0 <= prob_neighbor_mating <= 1,
             "prob_neighbor_mating",
@@ -187,6 +203,11 @@ class MOEAD(PymooGA):
             prob_neighbor_mating=self.prob_neighbor_mating,
             **ops,
         )
+
+    def constrained(self, problem):
+        if not problem.n_ieq_constr:
+            return problem
+        return EvaluatorAsPymooProblem(problem.evaluator, penalty=self.constraint_penalty)
 
 
 class AGEMOEA(PymooGA):

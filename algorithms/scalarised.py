@@ -73,6 +73,8 @@ class ScalarProblem(PymooProblem):
 class ScalarGA(Algorithm):
     """Runs one pymoo GA per task on an equal slice of the budget (the last takes the rest)."""
 
+    handles_constraints = False  # scalarised GAs optimise one objective and ignore g
+
     def __init__(self, name: str, pop_size: int | None, variation: Variation):
         super().__init__(name)
         self.require(

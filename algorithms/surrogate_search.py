@@ -21,7 +21,7 @@ import numpy as np
 
 from hamp_bench.algorithms.screening import Frame, Surrogate, greedy_gain, predicted_objectives
 from hamp_bench.evaluator import Evaluator
-from hamp_bench.pareto import nondominated_mask
+from hamp_bench.pareto import front_mask
 
 
 @dataclass
@@ -77,11 +77,17 @@ class SurrogateLocalSearch:
         return np.rint(X).astype(np.int64) if problem.var_type == "int" else X
 
     def propose(
-        self, evaluator: Evaluator, X_seen: np.ndarray, F_seen: np.ndarray, rng: np.random.Generator
+        self,
+        evaluator: Evaluator,
+        X_seen: np.ndarray,
+        F_seen: np.ndarray,
+        rng: np.random.Generator,
+        cv_seen: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Genomes worth a true evaluation (at most `n_evals`; may be empty)."""
+        """Genomes worth a true evaluation (at most `n_evals`; may be empty): neighbours of the
+        run's front (feasible points first, `cv_seen` their constraint violations)."""
         p = evaluator.problem
-        front = nondominated_mask(F_seen)
+        front = front_mask(F_seen, cv_seen)
         cand = self.neighbours(X_seen[front], p, rng)
         cand = np.unique(cand, axis=0)
         if p.var_type == "int":  # never spend budget on a genome already evaluated

@@ -24,6 +24,7 @@ def uniform_genomes(problem, n: int) -> np.ndarray:
 
 class UniformPruning(Algorithm):
     uses_whole_budget = False  # one evaluation per level at most
+    handles_constraints = False  # a sweep of uniform keep levels; no g
 
     def __init__(self, name: str = "uniform"):
         super().__init__(name)

@@ -31,7 +31,9 @@ from hamp_bench.runner import run_experiment
 # as in tests/test_validation_fronts.py
 MOEAS = ["hamp", "nsga2", "nsga3", "smsemoa", "moead", "agemoea", "spea2", "ibea", "emoea"]
 PROBLEMS = ["zdt1", "zdt2", "zdt3", "dtlz2"]
+CONSTRAINED = ["bnh", "srn", "c2dtlz2"]  # feasible points only count
 BUDGET = {"zdt1": 20000, "zdt2": 20000, "zdt3": 20000, "dtlz2": 10000}
+BUDGET.update(dict.fromkeys(CONSTRAINED, 20000))
 EXTRA = {"hamp": ["algorithm.ls_every=10"]}  # cheap functions: local search less often
 
 
@@ -73,9 +75,9 @@ def main(argv: list[str] | None = None) -> None:
         "--problems",
         nargs="+",
         default=PROBLEMS,
-        choices=PROBLEMS,
+        choices=PROBLEMS + CONSTRAINED,
         metavar="PROBLEM",
-        help=f"columns, of {', '.join(PROBLEMS)} (default: all)",
+        help=f"columns, of {', '.join(PROBLEMS + CONSTRAINED)} (default: the unconstrained)",
     )
     ap.add_argument(
         "--seed", type=int, default=1, help="seed of every run (default 1, as the test)"

@@ -24,6 +24,8 @@ class Algorithm(ABC):
 
     #: False for an algorithm with a natural size (a sweep, a path) that may end with budget left
     uses_whole_budget: bool = True
+    #: False for an algorithm that does not heed a problem's constraints (it is refused there)
+    handles_constraints: bool = True
 
     def __init__(self, name: str):
         self.name = name
@@ -35,8 +37,14 @@ class Algorithm(ABC):
 
     def check(self, problem: Problem, budget: int) -> None:
         """Refuse a problem or budget this algorithm cannot work with (ConfigError). The default
-        refuses a population larger than the budget: its first generation could not even be
-        evaluated."""
+        refuses a population larger than the budget (its first generation could not even be
+        evaluated), and a constrained problem where the algorithm does not handle constraints."""
+        if problem.n_con and not self.handles_constraints:
+            raise ConfigError(
+                f"algorithm={self.name} does not handle constraints, and problem "
+                f"{problem.name!r} has {problem.n_con} ({', '.join(problem.constraint_names)}); "
+                "choose a multi-objective algorithm (hamp, nsga2, ...) or random"
+            )
         pop_size = getattr(self, "pop_size", None)
         self.require(
             pop_size is None or pop_size <= budget,

@@ -27,7 +27,7 @@ import numpy as np
 from hamp_bench.cache import EvaluationCache
 from hamp_bench.errors import BudgetExhausted, RecordError
 from hamp_bench.hashing import genome_key
-from hamp_bench.pareto import FrontTracker
+from hamp_bench.pareto import FrontTracker, violation
 from hamp_bench.problem import Problem
 from hamp_bench.progress import Progress
 from hamp_bench.run_record import EvaluationLog, RecordedEvaluations, render_lines
@@ -73,20 +73,26 @@ class Evaluator:
 
     def evaluate(self, X) -> np.ndarray:
         """Objectives of a batch of genomes in minimisation form, spending budget."""
+        return self.evaluate_constrained(X)[0]
+
+    def evaluate_constrained(self, X) -> tuple[np.ndarray, np.ndarray]:
+        """Objectives (minimisation form) and constraint values (n, n_con; g <= 0 feasible)
+        of a batch of genomes, spending budget."""
         if self.remaining <= 0:
             raise BudgetExhausted
         X = self.problem.check_genome(X)
         take = X[: self.remaining]
         F = np.empty((len(take), self.problem.n_obj))
-        done = self._replay(take, F)
+        G = np.empty((len(take), self.problem.n_con))
+        done = self._replay(take, F, G)
         if done < len(take):
-            self._evaluate_new(take[done:], F[done:])
+            self._evaluate_new(take[done:], F[done:], G[done:])
         self.n_batches += 1
         if self.progress is not None:
             self.progress.update(self.used, len(self.front), self.replayed)
         if len(take) < len(X):
             raise BudgetExhausted
-        return self.problem.to_min(F)
+        return self.problem.to_min(F), G
 
     def evaluate_cheap(self, X) -> np.ndarray:
         """Cheap objectives (minimisation form) without spending budget."""
@@ -112,7 +118,7 @@ class Evaluator:
         return {name: np.array([found[k][name] for k in keys]) for name in names}
 
     # -- internals ---------------------------------------------------------------------------
-    def _replay(self, take: np.ndarray, F: np.ndarray) -> int:
+    def _replay(self, take: np.ndarray, F: np.ndarray, G: np.ndarray) -> int:
         """Answer the start of a batch from the recorded evaluations; returns how many."""
         rec = self.replay
         if rec is None or self.used >= len(rec):
@@ -131,16 +137,18 @@ class Evaluator:
                 "algorithm is not deterministic under its seed. Start afresh: resume=false, or "
                 "another hydra.run.dir"
             )
-        F[:k] = rec.F[sl]
+        F[:k], G[:k] = rec.F[sl], rec.G[sl]
         with signals_deferred():
             ids = np.arange(self.used, self.used + k)
-            self.front.add(take[:k], self.problem.to_min(F[:k]), ids, rec.lines[sl])
+            self.front.add(
+                take[:k], self.problem.to_min(F[:k]), ids, rec.lines[sl], violation(G[:k])
+            )
             self.problem.retain(self.front.X)
             self.used += k
             self.replayed += k
         return k
 
-    def _evaluate_new(self, X: np.ndarray, F: np.ndarray) -> None:
+    def _evaluate_new(self, X: np.ndarray, F: np.ndarray, G: np.ndarray) -> None:
         """Evaluate (or look up) genomes, committing each finished prefix in order."""
         n, names = len(X), self.problem.extra_names
         extras = {name: np.empty(n, dtype=object) for name in names}
@@ -154,35 +162,40 @@ class Evaluator:
             for i, k in enumerate(keys):
                 if k in found:
                     F[i] = found[k]["F"]
+                    G[i] = found[k].get("G", [])
                     for name in names:
                         extras[name][i] = found[k]["extras"][name]
                     cached[i] = ready[i] = True
             wall[:] = (time.perf_counter() - t) / n
             self.cache_hits += int(cached.sum())
         committed = 0
-        for rows, F_rows, extras_rows, wall_rows, hit in self._compute(
+        for rows, F_rows, G_rows, extras_rows, wall_rows, hit in self._compute(
             X, np.flatnonzero(~cached), keys
         ):
-            F[rows], wall[rows], ready[rows], cached[rows] = F_rows, wall_rows, True, hit
+            F[rows], G[rows], wall[rows] = F_rows, G_rows, wall_rows
+            ready[rows], cached[rows] = True, hit
             for name in names:
                 extras[name][rows] = extras_rows[name]
             if keys and not hit:
-                self.cache.put_many(
-                    {
-                        keys[i]: {"F": F[i].tolist(), "extras": {k: extras[k][i] for k in names}}
-                        for i in rows
-                    }
-                )
+                self.cache.put_many({keys[i]: self._entry(F, G, extras, i) for i in rows})
             self.cache_hits += len(rows) if hit else 0
             upto = committed + int(np.argmin(np.append(ready[committed:], False)))
             if upto > committed:
-                self._commit(X, F, cached, wall, extras, committed, upto)
+                self._commit(X, F, G, cached, wall, extras, committed, upto)
                 committed = upto
         if committed < n:
-            self._commit(X, F, cached, wall, extras, committed, n)
+            self._commit(X, F, G, cached, wall, extras, committed, n)
+
+    def _entry(self, F: np.ndarray, G: np.ndarray, extras: dict, i: int) -> dict:
+        """The cache entry of row i (an unconstrained problem's entry has no constraints)."""
+        entry = {"F": F[i].tolist(), "extras": {k: extras[k][i] for k in extras}}
+        if self.problem.n_con:
+            entry["G"] = G[i].tolist()
+        return entry
 
     def _compute(self, X: np.ndarray, miss: np.ndarray, keys: list[str]) -> Iterator[tuple]:
-        """Blocks (rows, objectives, extras by name, seconds per row, from_cache) of the missing
+        """Blocks (rows, objectives, constraints, extras by name, seconds per row, from_cache)
+        of the missing
         rows, as each finishes: one block for a cheap, vectorised problem; a row at a time for
         an expensive one, by the pool or here.
 
@@ -202,10 +215,11 @@ class Evaluator:
             return True
 
         if self.pool is not None:
-            for i, F_i, extras_i, seconds, hit in self.pool.evaluate(
+            for i, F_i, G_i, extras_i, seconds, hit in self.pool.evaluate(
                 X, [i for i in miss if claimed(i)]
             ):
-                yield [i], F_i[None], {k: [v] for k, v in extras_i.items()}, seconds, hit
+                extras_i = {k: [v] for k, v in extras_i.items()}
+                yield [i], F_i[None], G_i[None], extras_i, seconds, hit
         else:
             for i in miss:
                 if claimed(i):
@@ -218,6 +232,7 @@ class Evaluator:
                 yield (
                     [i],
                     np.asarray([found["F"]], dtype=float),
+                    np.asarray([found.get("G", [])], dtype=float),
                     extras_i,
                     time.perf_counter() - t,
                     True,
@@ -231,7 +246,7 @@ class Evaluator:
         ev = self.problem.evaluate(X[rows])
         seconds = (time.perf_counter() - t) / len(rows)
         extras = {k: np.asarray(v).tolist() for k, v in ev.extras.items()}
-        return rows, ev.F, extras, seconds, False
+        return rows, ev.F, ev.G, extras, seconds, False
 
     def _wait_for(self, key: str, poll_s: float = 0.2) -> dict | None:
         """The entry another process is computing, once it lands; None if it gives up."""
@@ -243,7 +258,7 @@ class Evaluator:
                 return self.cache.get_many([key]).get(key)  # it may have landed just now
             time.sleep(poll_s)
 
-    def _commit(self, X, F, cached, wall, extras, start: int, stop: int) -> None:
+    def _commit(self, X, F, G, cached, wall, extras, start: int, stop: int) -> None:
         """Record rows [start, stop) of the batch being evaluated, and add them to the front."""
         sl = slice(start, stop)
         ids = np.arange(self.used, self.used + stop - start)
@@ -251,8 +266,10 @@ class Evaluator:
             lines = None
             if self.log is not None:
                 cols = [np.array(extras[name][sl].tolist()) for name in self.problem.extra_names]
-                lines = render_lines(ids, self.n_batches, X[sl], F[sl], cached[sl], wall[sl], cols)
+                lines = render_lines(
+                    ids, self.n_batches, X[sl], np.c_[F[sl], G[sl]], cached[sl], wall[sl], cols
+                )
                 self.log.commit(lines, now=self.problem.expensive)
-            self.front.add(X[sl], self.problem.to_min(F[sl]), ids, lines)
+            self.front.add(X[sl], self.problem.to_min(F[sl]), ids, lines, violation(G[sl]))
             self.problem.retain(self.front.X)
             self.used += stop - start

@@ -9,7 +9,7 @@ is what makes the shared evaluation cache exact.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -21,13 +21,24 @@ from hamp_bench.objective_space import Objective, ObjectiveSpace
 VarType = Literal["int", "real"]
 
 
+@dataclass(frozen=True)
+class Constraint:
+    """One inequality constraint, pymoo's convention: a genome is feasible when every
+    constraint's value g is <= 0 (e.g. g = size - S for size <= S, in the constraint's unit)."""
+
+    name: str
+    unit: str = ""
+
+
 @dataclass
 class Evaluation:
-    """Result of evaluating a batch: objectives in natural units and directions, plus extras
-    (one array per name in `Problem.extra_names`, e.g. params and MACs)."""
+    """Result of evaluating a batch: objectives in natural units and directions, constraint
+    values (n, n_con; g <= 0 feasible; None for an unconstrained problem), plus extras (one
+    array per name in `Problem.extra_names`, e.g. params and MACs)."""
 
     F: np.ndarray
     extras: dict[str, np.ndarray] = field(default_factory=dict)
+    G: np.ndarray | None = None
 
 
 class Problem(ABC):
@@ -47,6 +58,8 @@ class Problem(ABC):
     xl: np.ndarray
     xu: np.ndarray
     objectives: tuple[Objective, ...]
+    #: inequality constraints (g <= 0 feasible); fronts and indicators use feasible points only
+    constraints: tuple[Constraint, ...] = ()
     extra_names: tuple[str, ...] = ()
     ideal: np.ndarray
     nadir: np.ndarray
@@ -123,6 +136,15 @@ class Problem(ABC):
         return [o.name for o in self.objectives]
 
     @property
+    def n_con(self) -> int:
+        return len(self.constraints)
+
+    @property
+    def constraint_names(self) -> list[str]:
+        """The constraints' column names in the run record (`g_<name>`)."""
+        return [f"g_{c.name}" for c in self.constraints]
+
+    @property
     def cheap_mask(self) -> np.ndarray:
         return np.array([o.cheap for o in self.objectives], dtype=bool)
 
@@ -194,6 +216,14 @@ class Problem(ABC):
         missing = set(self.extra_names) - set(ev.extras)
         if missing:
             raise RuntimeError(f"problem {self.name!r} did not return extras {sorted(missing)}")
+        G = np.zeros((len(X), 0)) if ev.G is None else np.asarray(ev.G, dtype=float)
+        if G.shape != (len(X), self.n_con) or not np.isfinite(G).all():
+            raise RuntimeError(
+                f"problem {self.name!r} returned constraint values of shape {G.shape} for "
+                f"{len(X)} genomes and {self.n_con} constraints (or non-finite ones); a "
+                "constrained problem returns one finite g per constraint and genome"
+            )
+        ev.G = G
         return ev
 
     def evaluate_cheap(self, X: Any) -> np.ndarray:
@@ -210,6 +240,7 @@ class Problem(ABC):
             "xl": self.xl.tolist(),
             "xu": self.xu.tolist(),
             **self.space.describe(),
+            "constraints": [asdict(c) for c in self.constraints],
             "extras": list(self.extra_names),
             "has_true_front": self.true_front() is not None,
         }

@@ -33,7 +33,10 @@ from hamp_bench.errors import RecordError
 #: has `resumed` (one entry per resume) and the `resume` setting in its config
 #: 4: run.json's problem section has `full_nadir` and `roi` (a region of interest: `nadir` is its
 #: corner); a reader that ignored them would score a pruning run over the wrong box
-RECORD_VERSION = 4
+#: 5: constrained problems: run.json's problem section lists `constraints`, evaluations.csv has a
+#: column `g_<name>` per constraint after the objectives (g <= 0 feasible), front.csv a
+#: `feasible` column, and the front is that of feasible points
+RECORD_VERSION = 5
 EVALUATIONS = "evaluations.csv"
 FRONT = "front.csv"
 RUN_JSON = "run.json"
@@ -56,9 +59,20 @@ _VERSIONED = (
 
 
 def evaluation_columns(
-    var_names: list[str], objective_names: list[str], extra_names: list[str]
+    var_names: list[str],
+    objective_names: list[str],
+    extra_names: list[str],
+    constraint_names: list[str] = (),
 ) -> list[str]:
-    return ["eval_id", "batch", *var_names, *objective_names, *TIMING_COLUMNS, *extra_names]
+    return [
+        "eval_id",
+        "batch",
+        *var_names,
+        *objective_names,
+        *constraint_names,
+        *TIMING_COLUMNS,
+        *extra_names,
+    ]
 
 
 def _cell(v: Any) -> str:
@@ -105,12 +119,15 @@ class RecordedEvaluations:
     batch: np.ndarray  # (n,)
     X: np.ndarray  # (n, n_var), as read back (int64 or float64)
     F: np.ndarray  # (n, n_obj), natural units, bit-exact
+    G: np.ndarray  # (n, n_con), constraint values (g <= 0 feasible)
 
     def __len__(self) -> int:
         return len(self.lines)
 
 
-def read_evaluations(path: Path, columns: list[str], n_var: int, n_obj: int) -> RecordedEvaluations:
+def read_evaluations(
+    path: Path, columns: list[str], n_var: int, n_obj: int, n_con: int = 0
+) -> RecordedEvaluations:
     """Read back evaluations.csv, dropping a last line cut short by a kill (the file is cut
     to its complete lines). Refuses a file whose header or ids are not what this run writes.
     Numbers are parsed by numpy (correctly rounded: the shortest repr reads back bit for bit)."""
@@ -127,7 +144,7 @@ def read_evaluations(path: Path, columns: list[str], n_var: int, n_obj: int) -> 
             "hydra.run.dir, or resume=false to start afresh there"
         )
     lines = body.splitlines()
-    width = 2 + n_var + n_obj
+    width = 2 + n_var + n_obj + n_con
     parts = [np.empty((0, width))]
     for start in range(0, len(lines), 50_000):  # bounded memory for the text cells
         chunk = lines[start : start + 50_000]
@@ -142,8 +159,9 @@ def read_evaluations(path: Path, columns: list[str], n_var: int, n_obj: int) -> 
             f"{path} is not a run record's evaluations.csv (its eval_id column is not 0, 1, 2, "
             "...); resume=false starts afresh there"
         )
-    X, F = table[:, 2 : 2 + n_var], table[:, 2 + n_var : width]
-    return RecordedEvaluations(lines, table[:, 1].astype(np.int64), X, F)
+    X, F = table[:, 2 : 2 + n_var], table[:, 2 + n_var : 2 + n_var + n_obj]
+    G = table[:, 2 + n_var + n_obj : width]
+    return RecordedEvaluations(lines, table[:, 1].astype(np.int64), X, F, G)
 
 
 class EvaluationLog:

@@ -129,11 +129,15 @@ def run_experiment(
             return RunOutcome(run_dir, "completed", None, algorithm, problem, action="skipped")
 
     var_names = [f"x{i}" for i in range(problem.n_var)]
-    columns = evaluation_columns(var_names, problem.objective_names, list(problem.extra_names))
+    columns = evaluation_columns(
+        var_names, problem.objective_names, list(problem.extra_names), problem.constraint_names
+    )
     pool = open_pool(cfg, problem)  # starts no process until the first evaluation
     replay = None
     if prior is not None:
-        replay = read_evaluations(run_dir / EVALUATIONS, columns, problem.n_var, problem.n_obj)
+        replay = read_evaluations(
+            run_dir / EVALUATIONS, columns, problem.n_var, problem.n_obj, problem.n_con
+        )
     cache = open_cache(cfg, problem, run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     if prior is None:  # a fresh start: nothing of an earlier record may survive into this one
@@ -235,8 +239,10 @@ def _finish(
     evaluations.close()
     test = {}
     front = evaluator.front
-    if status == "completed" and len(front):
+    if status == "completed" and len(front) and front.feasible.any():
         test = evaluator.test_scores(front.X)
+    if evaluator.problem.n_con:  # a front of least-violating points while none is feasible
+        test = {"feasible": front.feasible.tolist(), **test}
     evaluations.write_front(
         run_dir / FRONT, list(front.payload), test
     )  # ids ascend: evaluation order

@@ -42,11 +42,11 @@ def _start(problem_cfg: dict, devices: list[str], counter) -> None:
     _problem = build(problem_cfg, "problem")
 
 
-def _evaluate(genome: np.ndarray) -> tuple[np.ndarray, dict[str, Any], float, str]:
+def _evaluate(genome: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[str, Any], float, str]:
     t = time.perf_counter()
     ev = _problem.evaluate(genome[None, :])
     extras = {k: np.asarray(v)[0].item() for k, v in ev.extras.items()}
-    return ev.F[0], extras, time.perf_counter() - t, _problem.fingerprint()
+    return ev.F[0], ev.G[0], extras, time.perf_counter() - t, _problem.fingerprint()
 
 
 def check_devices(devices: list[str], problem_device: str | None) -> None:
@@ -95,21 +95,22 @@ class WorkerPool:
         )
 
     def evaluate(self, X: np.ndarray, rows: list[int]) -> Iterator[tuple]:
-        """(row, objectives, extras, seconds, False) of each row, in the order they finish."""
+        """(row, objectives, constraint values, extras, seconds, False) of each row, in the
+        order they finish."""
         futures = {self._executor.submit(_evaluate, X[i]): i for i in rows}
         try:
             pending = set(futures)
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in sorted(done, key=futures.get):
-                    F, extras, seconds, fingerprint = future.result()
+                    F, G, extras, seconds, fingerprint = future.result()
                     if fingerprint != self.fingerprint:
                         raise ConfigError(
                             "a worker's problem has another fingerprint than the run's (its "
                             "device, threads or base model differ); give evaluator.devices of "
                             "one GPU model, and keep problem.threads the same for every worker"
                         )
-                    yield futures[future], F, extras, seconds, False
+                    yield futures[future], F, G, extras, seconds, False
         except BrokenProcessPool as e:
             raise RuntimeError(
                 "an evaluation worker died (out of memory, or killed); the record is kept and "

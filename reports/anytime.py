@@ -44,23 +44,30 @@ def new_front_points(F: np.ndarray) -> np.ndarray:
     return np.asarray(found, dtype=int)
 
 
-def step_series(space: ObjectiveSpace, F: np.ndarray) -> pd.DataFrame:
+def step_series(
+    space: ObjectiveSpace, F: np.ndarray, feasible: np.ndarray | None = None
+) -> pd.DataFrame:
     """The exact step series (columns `COLUMNS`) of a run's evaluations F (minimisation form,
     in evaluation order) scored in `space`; empty for a run without evaluations. Each value is
     what `space.hypervolume` of the running front computes: moocore on the same normalised
     rows. A point outside a box leaves that box's value as it was (what it dominates lies
-    outside too)."""
+    outside too). With `feasible`, only feasible evaluations make the front (an infeasible one
+    changes nothing, as for the run's own front)."""
     F = np.asarray(F, dtype=float)
     n = len(F)
     if n == 0:
         return pd.DataFrame({"evaluations": np.zeros(0, int), "hv": []})
+    ok = np.ones(n, bool) if feasible is None else np.asarray(feasible, dtype=bool)
     N = space.normalise(F)
     # what normalised_hypervolume would keep of each point: inside the region and the box
     counts = space.in_roi(F) & np.all(N < space.ref_point, axis=1)
     front = np.zeros(0, dtype=int)  # indices into F, in evaluation order
     rows: list[tuple[int, float]] = []
     value = 0.0
-    for i in new_front_points(F):
+    candidates = np.flatnonzero(ok)
+    if not len(candidates) or candidates[0] != 0:
+        rows.append((1, 0.0))  # nothing feasible yet at the first evaluation
+    for i in candidates[new_front_points(F[ok])]:
         front = np.append(front[~np.all(F[i] <= F[front], axis=1)], i)
         if counts[i] or not rows:  # a point outside the box leaves the value as it was
             kept = front[counts[front]]

@@ -76,6 +76,10 @@ def build_report(
         surrogate = table.groupby("problem")["surrogate"].any()
         summary.insert(1, "surrogate", summary["problem"].map(surrogate).astype(bool))
         summary = summary.merge(ert_table(table, goal), on=["problem", "algorithm"], how="left")
+        if "feasible" in table.columns:  # constrained problems: runs that found a feasible point
+            done = table[table.status == "completed"]
+            found = done.groupby(["problem", "algorithm"])["feasible"].sum().rename("feasible_runs")
+            summary = summary.merge(found.reset_index(), on=["problem", "algorithm"], how="left")
     curves = anytime_hypervolume([r for r in runs if r.status == "completed"], anytime_points)
     friedman = friedman_nemenyi(summary, "hv_median", "max") if len(summary) else None
     everywhere = _on_every_problem(table)
@@ -279,6 +283,23 @@ def _markdown(
         ] + [""]
     else:
         md += ["All runs completed.", ""]
+    if "feasible" in table.columns:
+        none = done[~done.feasible.astype(bool)]
+        md += [
+            f"Constrained problems: indicators count feasible points only (every constraint "
+            f"g <= 0). **{len(none)} completed runs found no feasible point** (their HV is 0 and "
+            "their IGD+ undefined)"
+            + (
+                ": "
+                + ", ".join(
+                    f"`{r.algorithm}` seed {r.seed} on `{r.problem}`" for r in none.itertuples()
+                )
+                + "."  # fmt: skip
+                if len(none)
+                else "."
+            ),
+            "",
+        ]
     n_compact = sum(r.compact for r in runs)
     if n_compact:
         md += [

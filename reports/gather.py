@@ -35,7 +35,7 @@ ANYTIME = "anytime.csv"
 
 #: record versions this reader understands; they differ only in what it does not read (the
 #: config's layout and algorithm.json, docs/records.md)
-READABLE_RECORD_VERSIONS = (1, 2, 3, 4)
+READABLE_RECORD_VERSIONS = (1, 2, 3, 4, 5)
 
 
 def find_runs(*roots: Path) -> list[Path]:
@@ -94,6 +94,12 @@ class Run:
     telemetry: Telemetry | None = None  # algorithm.json
     compact: bool = False
     series: pd.DataFrame | None = None  # a compact run's anytime.csv
+    #: which rows meet every constraint (None: an unconstrained problem's, all of them)
+    feasible: np.ndarray | None = None
+
+    @property
+    def any_feasible(self) -> bool:
+        return self.feasible is None or bool(self.feasible.any())
 
     @property
     def problem(self) -> str:
@@ -117,13 +123,18 @@ class Run:
 
     @cached_property
     def front_mask(self) -> np.ndarray:
-        return nondominated_mask(self.F) if len(self.F) else np.zeros(0, bool)
+        """The run's front: its non-dominated feasible rows (none where none is feasible)."""
+        ok = np.ones(len(self.F), bool) if self.feasible is None else self.feasible
+        mask = np.zeros(len(self.F), bool)
+        if ok.any():
+            mask[np.flatnonzero(ok)[nondominated_mask(self.F[ok])]] = True
+        return mask
 
     @cached_property
     def anytime(self) -> pd.DataFrame:
         """The exact step series of the hypervolume after k evaluations (reports/anytime.py):
         a compact run's anytime.csv, or computed from the evaluations."""
-        return self.series if self.compact else step_series(self.space, self.F)
+        return self.series if self.compact else step_series(self.space, self.F, self.feasible)
 
     @property
     def n_evaluations(self) -> int:
@@ -148,7 +159,8 @@ class Run:
                 f"{self.run_dir} is a compact record: its full-range hypervolume is known only "
                 "at the end; regenerate its evaluations.csv for earlier ones"
             )
-        return full.hypervolume(full.front(self.F[:k]))
+        ok = slice(None) if self.feasible is None else self.feasible[:k]
+        return full.hypervolume(full.front(self.F[:k][ok]))
 
 
 def true_hypervolume(run: Run) -> float:
@@ -179,18 +191,22 @@ def read_run(run_dir: Path) -> Run:
     telemetry = read_telemetry(run_dir)
     if not (run_dir / EVALUATIONS).exists() and (run_dir / ANYTIME).exists():
         return _read_compact(run_dir, meta, space, telemetry)
-    X, F = read_points(run_dir / EVALUATIONS, meta, space)
+    X, F, feasible = read_points(run_dir / EVALUATIONS, meta, space)
     used = meta.get("budget_used")
     if meta["status"] == "completed" and used is not None and used != len(F):
         raise RecordError(
             f"{run_dir / EVALUATIONS} has {len(F)} evaluations but run.json says {used} were "
             "made; the file is truncated"
         )
-    return Run(run_dir, meta, space, X, F, telemetry)
+    return Run(run_dir, meta, space, X, F, telemetry, feasible=feasible)
 
 
-def read_points(path: Path, meta: dict, space: ObjectiveSpace) -> tuple[np.ndarray, np.ndarray]:
-    """Genomes and objectives (minimisation form) of evaluations.csv or front.csv, checked."""
+def read_points(
+    path: Path, meta: dict, space: ObjectiveSpace
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Genomes, objectives (minimisation form) and, for a constrained problem, which rows are
+    feasible (evaluations.csv: every `g_<name>` <= 0; a compact front.csv: its `feasible`
+    column), of evaluations.csv or front.csv, checked."""
     names = space.names
     genes = [f"x{i}" for i in range(int(meta["problem"]["n_var"]))]
     try:
@@ -234,7 +250,19 @@ def read_points(path: Path, meta: dict, space: ObjectiveSpace) -> tuple[np.ndarr
             "returned, which no indicator can rank; fix the problem's evaluation and "
             "re-run, or move the run out of the folders you report on"
         )
-    return X, space.to_min(F)
+    return X, space.to_min(F), _feasibility(df, meta, path)
+
+
+def _feasibility(df: pd.DataFrame, meta: dict, path: Path) -> np.ndarray | None:
+    constraints = [f"g_{c['name']}" for c in meta["problem"].get("constraints") or []]
+    if not constraints:
+        return None
+    if "feasible" in df.columns:  # front.csv
+        return df["feasible"].astype(str).str.lower().eq("true").to_numpy()
+    absent = [c for c in constraints if c not in df.columns]
+    if absent:
+        raise RecordError(f"{path} lacks constraint columns {absent}; it does not match run.json")
+    return (df[constraints].to_numpy(float) <= 0).all(axis=1)
 
 
 def _read_compact(run_dir: Path, meta: dict, space: ObjectiveSpace, telemetry) -> Run:
@@ -243,7 +271,7 @@ def _read_compact(run_dir: Path, meta: dict, space: ObjectiveSpace, telemetry) -
     fix = "compact the run again from its full record (docs/records.md, Compact records)"
     if not (run_dir / FRONT).is_file():
         raise RecordError(f"{run_dir / FRONT} is missing from a compact record; {fix}")
-    X, F = read_points(run_dir / FRONT, meta, space)
+    X, F, feasible = read_points(run_dir / FRONT, meta, space)
     try:  # Python's float(): exact for the shortest repr the series was written in
         header, *lines = path.read_text().splitlines()
         series = pd.DataFrame(
@@ -270,7 +298,9 @@ def _read_compact(run_dir: Path, meta: dict, space: ObjectiveSpace, telemetry) -
         raise RecordError(
             f"{path} ends at {made} evaluations but run.json says {used} were made; {fix}"
         )
-    return Run(run_dir, meta, space, X, F, telemetry, compact=True, series=series)
+    return Run(
+        run_dir, meta, space, X, F, telemetry, compact=True, series=series, feasible=feasible
+    )
 
 
 def read_runs(*roots: Path, roi: float | None = None) -> list[Run]:
@@ -332,7 +362,7 @@ def rescore_in_roi(run: Run, margin: float) -> Run:
         **run.meta,
         "problem": {**p, **{k: described[k] for k in ("nadir", "full_nadir", "roi")}},
     }
-    return Run(run.run_dir, meta, space, run.X, run.F, run.telemetry)
+    return Run(run.run_dir, meta, space, run.X, run.F, run.telemetry, feasible=run.feasible)
 
 
 def check_mergeable(runs: list[Run]) -> None:
@@ -373,8 +403,9 @@ def check_one_budget(runs: list[Run]) -> None:
 
 
 def runs_table(runs: list[Run]) -> pd.DataFrame:
-    """One row per run: problem, algorithm, seed, status, budget, evaluations, final HV."""
-    return pd.DataFrame(
+    """One row per run: problem, algorithm, seed, status, budget, evaluations, final HV; and,
+    where some problem has constraints, whether the run found a feasible point (`feasible`)."""
+    table = pd.DataFrame(
         [
             {
                 "problem": r.problem,
@@ -394,3 +425,6 @@ def runs_table(runs: list[Run]) -> pd.DataFrame:
             for r in runs
         ]
     )
+    if any(r.feasible is not None for r in runs):
+        table.insert(table.columns.get_loc("hv"), "feasible", [r.any_feasible for r in runs])
+    return table

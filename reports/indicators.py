@@ -24,7 +24,7 @@ def reference_front(runs: list[Run]) -> tuple[np.ndarray, str]:
         if front is not None:
             front, source = space.to_min(front), "true Pareto front"
     if front is None:
-        front = space.front(np.vstack([r.F for r in runs if len(r.F)]))
+        front = space.front(np.vstack([r.F[r.front_mask] for r in runs if len(r.F)]))
     inside = space.in_roi(front)
     if space.roi and inside.any() and not inside.all():
         front, source = front[inside], f"{source}, inside the region of interest"
@@ -42,7 +42,7 @@ def _true_front(run: Run) -> np.ndarray | None:
 
 
 def igd_plus(run: Run, reference: np.ndarray) -> float:
-    if len(run.F) == 0:
+    if not run.front_mask.any():  # no evaluation, or none feasible
         return float("nan")
     return float(moocore.igd_plus(run.space.normalise(run.F[run.front_mask]), ref=reference))
 

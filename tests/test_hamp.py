@@ -70,8 +70,8 @@ class CountingLS(SurrogateLocalSearch):
         super().__init__(*a, **k)
         self.sent = []
 
-    def propose(self, evaluator, X_seen, F_seen, rng):
-        picks = super().propose(evaluator, X_seen, F_seen, rng)
+    def propose(self, evaluator, X_seen, F_seen, rng, cv_seen=None):
+        picks = super().propose(evaluator, X_seen, F_seen, rng, cv_seen)
         self.sent.extend(map(tuple, np.asarray(picks).tolist()))
         return picks
 

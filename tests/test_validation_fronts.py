@@ -43,3 +43,16 @@ def test_moea_reaches_the_true_front(tmp_path, algorithm, problem):
     assert out.evaluator.used == BUDGET[problem]
     print(f"{algorithm} on {problem}: {hv / true:.3f}")
     assert hv / true >= 0.95, f"{algorithm} on {problem}: {hv / true:.3f}"
+
+
+@pytest.mark.parametrize("problem", ["bnh", "srn", "c2dtlz2"])
+def test_nsga2_reaches_the_true_front_of_constrained_functions(tmp_path, problem):
+    """The same rule on the constrained functions (feasible points only count): NSGA-II, seed 1,
+    20,000 evaluations; figures in docs/algorithms.md ("Constraints")."""
+    out = run_cell(tmp_path, "algorithm=nsga2", f"problem={problem}", "budget=20000", "seed=1")
+    p = out.problem
+    assert out.evaluator.front.feasible.all()
+    hv = p.space.hypervolume(out.evaluator.front.F)
+    true = p.space.hypervolume(p.true_front())
+    print(f"nsga2 on {problem}: {hv / true:.4f}")
+    assert hv / true >= 0.95, f"nsga2 on {problem}: {hv / true:.4f}"
