@@ -32,7 +32,10 @@ def main() -> None:
         r[1] += meta["wall_s"]
         r[2] += float(ev.wall_s.sum())
     total = sum(r[1] for r in runs.values())
-    print("| algorithm | runs | wall_s total | per run | evaluations | algorithm's own | share of all |")
+    print(
+        "| algorithm | runs | wall_s total | per run | evaluations | algorithm's own "
+        "| share of all |"
+    )
     print("|---|---|---|---|---|---|---|")
     for alg, (n, wall, evals) in sorted(runs.items(), key=lambda kv: -kv[1][1]):
         print(

@@ -85,13 +85,13 @@ def test_surrogate_is_consulted_and_only_screened_neighbours_are_evaluated():
         ls.n_candidates, ls.n_evals, ls.max_genes, ls.max_step, ls.real_step, ls.max_train
     )
     seen = []
-    original = evaluator.evaluate
+    original = evaluator.evaluate_constrained  # what every algorithm's evaluations go through
 
     def spy(X):
         seen.append(np.asarray(X))
         return original(X)
 
-    evaluator.evaluate = spy
+    evaluator.evaluate_constrained = spy
     hamp.run(evaluator, seed=0)
     stats = hamp.local_search.stats
     assert (problem.normalise(evaluator.front.F) < problem.ref_point).all(axis=1).any()

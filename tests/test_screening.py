@@ -47,8 +47,8 @@ def test_sampling_reaches_the_initial_population_and_is_checked(problem):
 def test_prescreen_truly_evaluates_only_the_kept_share_of_k_times_the_offspring(problem):
     ev = Evaluator(problem, 300)
     asked = []
-    original = ev.evaluate
-    ev.evaluate = lambda X: (asked.append(len(X)), original(X))[1]
+    original = ev.evaluate_constrained  # what the pymoo adapter calls
+    ev.evaluate_constrained = lambda X: (asked.append(len(X)), original(X))[1]
     cheap = []
     original_cheap = ev.evaluate_cheap
     ev.evaluate_cheap = lambda X: (cheap.append(len(X)), original_cheap(X))[1]
