@@ -52,6 +52,7 @@ def build_report(
     target: str | None = None,
     targets: Path | None = None,
     formats: tuple[str, ...] = figures.FORMATS,
+    dpi: int = figures.DPI,
 ) -> dict:
     """`target`: the algorithm whose median final hv is each problem's target (default: the
     reference); `targets`: a targets.csv of another report to take the targets from instead."""
@@ -90,7 +91,7 @@ def build_report(
     fig_dir = out / "figures"
     figs: dict[str, list[str]] = {}
     if figures_on:
-        with figures.saved_as(formats):
+        with figures.saved_as(formats, dpi):
             with_target = table[table.problem.isin(goal.problem)]
             for problem in sorted(table.problem.unique()):
                 done = table[(table.problem == problem) & (table.status == "completed")]

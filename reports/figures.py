@@ -25,34 +25,39 @@ from hamp_bench.reports.gather import Run  # noqa: E402
 sns.set_theme(style="whitegrid", context="paper")
 
 
-#: the file formats every figure is saved in (PDF for papers, PNG for report.md)
+#: the file formats every figure is saved in (PDF for papers, PNG for report.md), and the PNGs'
+#: resolution
 FORMATS = ("pdf", "png")
-_formats: tuple[str, ...] = FORMATS
+DPI = 150
+_saving: tuple[tuple[str, ...], int] = (FORMATS, DPI)
 
 
 @contextmanager
-def saved_as(formats: tuple[str, ...]):
-    """Save the figures drawn inside in `formats` only (a study with many problems commits
-    PNGs alone; `python -m hamp_bench.report --formats png`)."""
-    global _formats
+def saved_as(formats: tuple[str, ...], dpi: int = DPI):
+    """Save the figures drawn inside in `formats` only, PNGs at `dpi` (a study with many problems
+    commits PNGs alone, smaller; `python -m hamp_bench.report --formats png --dpi 100`)."""
+    global _saving
     unknown = set(formats) - set(FORMATS)
     if unknown or not formats:
         raise ConfigError(
             f"--formats {','.join(formats)}: choose one or more of {', '.join(FORMATS)}"
         )
-    previous, _formats = _formats, tuple(formats)
+    if not 20 <= dpi <= 600:
+        raise ConfigError(f"--dpi {dpi}: choose a resolution between 20 and 600")
+    previous, _saving = _saving, (tuple(formats), int(dpi))
     try:
         yield
     finally:
-        _formats = previous
+        _saving = previous
 
 
 def _save(fig, out: Path, stem: str) -> str:
     out.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
-    for ext in _formats:  # no creation date in a PDF: a rebuilt figure is the same file
+    formats, dpi = _saving
+    for ext in formats:  # no creation date in a PDF: a rebuilt figure is the same file
         meta = {"CreationDate": None} if ext == "pdf" else {}
-        fig.savefig(out / f"{stem}.{ext}", dpi=150, metadata=meta)
+        fig.savefig(out / f"{stem}.{ext}", dpi=dpi, metadata=meta)
     plt.close(fig)
     return stem
 

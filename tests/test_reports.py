@@ -446,4 +446,7 @@ def test_figures_are_saved_in_the_formats_asked_for(tmp_path):
     with pytest.raises(ConfigError, match="--formats svg: choose one or more of pdf, png"):
         with figures.saved_as(("svg",)):
             pass
-    assert figures._formats == figures.FORMATS  # a refusal leaves the default alone
+    with pytest.raises(ConfigError, match="--dpi 5: choose a resolution"):
+        with figures.saved_as(("png",), 5):
+            pass
+    assert figures._saving == (figures.FORMATS, figures.DPI)  # a refusal leaves the default

@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> None:
         help="figure file formats, comma-separated (default pdf,png; png alone for a large "
         "study committed to a repository)",
     )
+    ap.add_argument("--dpi", type=int, default=150, help="the PNG figures' resolution (150)")
     ap.add_argument(
         "--roi",
         type=float,
@@ -71,5 +72,6 @@ def main(argv: list[str] | None = None) -> None:
             target=args.target,
             targets=args.targets,
             formats=tuple(f.strip() for f in args.formats.split(",") if f.strip()),
+            dpi=args.dpi,
         )
     print(f"report of {result['runs']} runs in {args.out}/report.md")
