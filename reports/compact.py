@@ -1,7 +1,7 @@
 """Compact records: what a study commits instead of its full run records (docs/records.md,
 Compact records). A compact run keeps run.json and algorithm.json byte for byte, front.csv
-without its timing columns, and adds anytime.csv, the exact step series of its hypervolume
-(reports/anytime.py); it drops evaluations.csv, which re-running the cell's command
+without its timing, batch and extras columns, and adds anytime.csv, the exact step series of its
+hypervolume (reports/anytime.py); it drops evaluations.csv, which re-running the cell's command
 regenerates. Reports read compact records as the same runs and compute the same numbers from
 them.
 """
@@ -24,6 +24,9 @@ from hamp_bench.telemetry import ALGORITHM_JSON
 
 #: the columns of evaluations.csv and front.csv that a re-run does not reproduce
 TIMING = ("cached", "wall_s")
+#: front.csv columns a compact record leaves out besides the problem's extras: what no report
+#: reads, and a re-run of the cell gives back
+DROPPED = (*TIMING, "batch")
 
 
 def plan(sources: list[Path], out: Path, force: bool = False) -> list[tuple[Path, Path]]:
@@ -73,7 +76,8 @@ def compact_run(run_dir: Path, target: Path) -> int:
             front = _front_lines(run_dir, run.front_mask)
         if front is None:
             raise RecordError(f"{run_dir / FRONT} is missing; the run record is incomplete")
-        atomic_write_text(target / FRONT, without_timing(front))
+        extras = run.meta["problem"].get("extras") or []
+        atomic_write_text(target / FRONT, slim_front(front, (*DROPPED, *extras)))
     for name in names:
         if (run_dir / name).is_file():
             shutil.copyfile(run_dir / name, target / name)
@@ -83,11 +87,12 @@ def compact_run(run_dir: Path, target: Path) -> int:
     return sum((target / n).stat().st_size for n in kept if (target / n).is_file())
 
 
-def without_timing(csv_text: str) -> str:
-    """front.csv without its timing columns (`cached`, `wall_s`): the only columns a re-run of
-    the cell does not reproduce, and a tenth of a compressed front."""
+def slim_front(csv_text: str, dropped: tuple[str, ...]) -> str:
+    """front.csv without the columns `dropped`: its timing columns (the only ones a re-run of
+    the cell does not reproduce), the evaluator's batch index and the problem's extras (params,
+    MACs, ...: functions of the genome that no report reads); a third of a compressed front."""
     rows = list(csv.reader(io.StringIO(csv_text)))
-    keep = [i for i, name in enumerate(rows[0]) if name not in TIMING]
+    keep = [i for i, name in enumerate(rows[0]) if name not in dropped]
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows([row[i] for i in keep] for row in rows)
     return out.getvalue()
