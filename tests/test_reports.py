@@ -335,14 +335,14 @@ def test_a_version_2_record_and_its_telemetry_read_and_are_reported(tmp_path):
 
 
 def test_other_record_versions_are_refused_with_what_to_do(tmp_path):
-    _fake_run(tmp_path / "v5", [(0.1, 0.2)], version=5)
+    _fake_run(tmp_path / "v6", [(0.1, 0.2)], version=6)
     with pytest.raises(
         RecordError,
-        match=r"v5/run.json has record_version 5; this hamp_bench "
-        r"reads record versions 1, 2, 3 and 4; it was written by a newer hamp_bench: "
+        match=r"v6/run.json has record_version 6; this hamp_bench "
+        r"reads record versions 1, 2, 3, 4 and 5; it was written by a newer hamp_bench: "
         r"report on it with that version, or upgrade this one",
     ):
-        read_runs(tmp_path / "v5")
+        read_runs(tmp_path / "v6")
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "algorithm.json").write_text('{"series": {"generation": 3}}')
     with pytest.raises(RecordError, match="broken/algorithm.json is not an algorithm record"):
