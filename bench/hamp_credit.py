@@ -7,7 +7,7 @@ reward each operator was credited with.
     python bench/hamp_credit.py [--seeds 5]
 
 A bandit that learns chooses the sabotaged operator rarely; one that does not, about half the
-time. Figures in docs/hamp.md ("Credit assignment")."""
+time. Figures in docs/hamp.md ("What each change bought")."""
 
 from __future__ import annotations
 
