@@ -31,7 +31,7 @@ def test_pruned_fraction_is_exact_and_values_fit_the_bits(density, bits):
     for layer, mask, b in zip(layers, masks, bits):
         w = layer.weight.detach().reshape(-1)
         n = w.numel()
-        assert int(mask.sum()) == max(1, round(density * n))
+        assert int((~mask).sum()) == round((1 - density) * n)  # torch's rule, exact
         assert torch.all(w[~mask.reshape(-1)] == 0)  # pruned weights stay zero
         assert len(torch.unique(w[mask.reshape(-1)])) <= 2**b  # the kept weights' codes
         if b >= 2:  # symmetric levels and zero: 2^b - 1 values, pruned zeros included

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.nn.utils import prune
 
 from hamp_bench.errors import ConfigError
 from hamp_bench.problems.emomc.costs import Layer
@@ -49,13 +50,10 @@ def check_density(density: float) -> float:
 
 
 def magnitude_mask(weight: torch.Tensor, density: float) -> torch.Tensor:
-    """Keep the round(density x n) weights of largest magnitude (at least one): the pruned
-    fraction is exact whatever ties there are."""
-    n = weight.numel()
-    keep = max(1, round(density * n))
-    mask = torch.zeros(n, dtype=torch.bool, device=weight.device)
-    mask[torch.topk(weight.detach().abs().reshape(-1), keep).indices] = True
-    return mask.reshape(weight.shape)
+    """torch's L1-unstructured pruning mask (True: kept): the round((1 - density) x n) weights
+    of least magnitude pruned, so the pruned fraction is exact whatever ties there are."""
+    rule = prune.L1Unstructured(amount=1.0 - density)
+    return rule.compute_mask(weight.detach(), torch.ones_like(weight)).bool()
 
 
 def quantise(weight: torch.Tensor, bits: int) -> torch.Tensor:
