@@ -111,6 +111,33 @@ def unpruned_row(problem, val_error: float, test_error: float) -> dict[str, Any]
     return row
 
 
+def set_error_roi(problem, margin: float | None, val_size: int | None) -> None:
+    """Tighten the error nadir of a problem with a trained base model (`base`, `base_meta`,
+    `data`, `device`, `objective_keys`) to the base model's validation error (on the images a
+    candidate is scored on) plus `margin`; not beyond chance error."""
+    if margin is None or "error" not in problem.objective_keys:
+        return
+    if margin <= 0:
+        raise ConfigError(
+            f"problem.roi.max_error_increase must be positive (or null for the full "
+            f"range up to chance error), got {margin}"
+        )
+    base = (
+        problem.base_meta["val_error"]
+        if val_size is None
+        else error_rate(problem.base, problem.data.val, limit=val_size, device=problem.device)
+    )
+    col = problem.objective_keys.index("error")
+    problem.full_nadir = problem.nadir.copy()
+    problem.nadir[col] = min(base + margin, problem.full_nadir[col])
+    problem.roi = {
+        "objective": "error",
+        "max_error_increase": margin,
+        "base_error": base,
+        "error_nadir": float(problem.nadir[col]),
+    }
+
+
 class PruningProblem(Problem):
     """Parameters: `PruningProblemConfig` (problems/configs.py), their one declaration."""
 
@@ -205,32 +232,7 @@ class PruningProblem(Problem):
         self.nadir = np.array(
             [bounds[k][1] if k in bounds else full[i] for i, k in enumerate(self.objective_keys)]
         )
-        self._set_roi(cfg.roi.max_error_increase, cfg.fidelity.val_size)
-
-    def _set_roi(self, margin: float | None, val_size: int | None) -> None:
-        """Tighten the error nadir to the base model's validation error (on the images a
-        candidate is scored on) plus `margin`; not beyond chance error."""
-        if margin is None or "error" not in self.objective_keys:
-            return
-        if margin <= 0:
-            raise ConfigError(
-                f"problem.roi.max_error_increase must be positive (or null for the full "
-                f"range up to chance error), got {margin}"
-            )
-        base = (
-            self.base_meta["val_error"]
-            if val_size is None
-            else error_rate(self.base, self.data.val, limit=val_size, device=self.device)
-        )
-        col = self.objective_keys.index("error")
-        self.full_nadir = self.nadir.copy()
-        self.nadir[col] = min(base + margin, self.full_nadir[col])
-        self.roi = {
-            "objective": "error",
-            "max_error_increase": margin,
-            "base_error": base,
-            "error_nadir": float(self.nadir[col]),
-        }
+        set_error_roi(self, cfg.roi.max_error_increase, cfg.fidelity.val_size)
 
     @property
     def costs(self):

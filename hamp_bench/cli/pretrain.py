@@ -1,5 +1,6 @@
-"""`python -m hamp_bench.pretrain problem=...`: train and cache a problem's base model ahead of
-time (e.g. on a GPU machine with problem.device=cuda), with the same config tree as a run."""
+"""`python -m hamp_bench.pretrain problem=...`: train and cache a problem's base model (and an
+EMOMC problem's pre-pruned checkpoints) ahead of time (e.g. on a GPU machine with
+problem.device=cuda), with the same config tree as a run."""
 
 from __future__ import annotations
 
@@ -38,3 +39,9 @@ def _app(cfg: DictConfig) -> None:
         f"{meta['val_error']:.4f}, test error {meta['test_error']:.4f}, "
         f"trained in {meta['train_seconds']:.0f} s"
     )
+    for ck in getattr(problem, "checkpoint_meta", []):  # EMOMC's pre-pruned checkpoints
+        if "path" in ck:
+            print(
+                f"pre-pruned checkpoint: {ck['path']}\n  density {ck['density']:g}: validation "
+                f"error {ck['val_error']:.4f} ({ck['source']})"
+            )

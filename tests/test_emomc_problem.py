@@ -1,0 +1,138 @@
+"""The EMOMC problem (problems/emomc/problem.py) on a 3-conv network and synthetic data: its
+objectives are the quantised checkpoint's error and EMOMC's cost models, its constraint is the
+other cost against the bound, bad settings are refused before any training, a checkpoint that
+does not match is refused, and a run goes through the runner with the constraint recorded."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from hamp_bench.components import build
+from hamp_bench.errors import ConfigError, DataError
+from hamp_bench.problems.emomc.checkpoints import load_checkpoint
+from hamp_bench.problems.emomc.compress import compressible, layers_of
+from hamp_bench.problems.emomc.costs import energy, size_kb
+from tests.conftest import make_config, run_cell
+
+
+def emomc(model_dir, *overrides):
+    cfg = make_config("problem=emomc_tiny_synthetic", f"problem.model_dir={model_dir}", *overrides)
+    return build(cfg.problem, "problem", progress=False)
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("emomc_models")
+
+
+@pytest.fixture(scope="module")
+def problem(model_dir):
+    return emomc(model_dir)
+
+
+def shape(problem):
+    d = problem.data
+    return (d.channels, d.image_size, d.image_size)
+
+
+GENOMES = np.array([[0, 8, 8, 8, 8], [1, 4, 6, 3, 12], [2, 2, 2, 2, 2]])
+
+
+def test_objectives_are_the_quantised_error_and_the_cost_model(problem):
+    assert problem.objective_names == ["error", "energy"] and not problem.constraints
+    assert problem.n_var == 5 and problem.xu.tolist() == [2, 12, 12, 12, 12]
+    ev = problem.evaluate(GENOMES)
+    layers = layers_of(problem.checkpoints[0], shape(problem))
+    for (i, *bits), (err, e) in zip(GENOMES, ev.F):
+        assert e == pytest.approx(energy(layers, problem.densities[i], bits, "X|Y"))
+        assert 0.0 <= err <= 1.0
+    assert np.array_equal(problem.evaluate(GENOMES).F, ev.F)  # deterministic per genome
+    assert ev.F[0, 1] > ev.F[1, 1] > ev.F[2, 1]  # denser and wider costs more
+
+
+def test_the_evaluated_network_is_pruned_then_quantised(problem):
+    density_index, *bits = GENOMES[1]
+    net = problem.network(GENOMES[1])
+    for layer, b in zip(compressible(net), bits):
+        w = layer.weight.detach().reshape(-1)
+        assert int((w == 0).sum()) >= round((1 - problem.densities[density_index]) * w.numel())
+        assert len(torch.unique(w)) <= 2**b - 1
+
+
+def test_checkpoints_hold_their_density_and_are_cached(problem, model_dir):
+    files = sorted((model_dir / "models").glob("emomc-*.pt"))
+    assert len(files) == 2  # densities 0.5 and 0.2; 1.0 is the base model
+    for net, d in zip(problem.checkpoints[1:], problem.densities[1:]):
+        for layer in compressible(net):
+            n = layer.weight.numel()
+            assert int((layer.weight == 0).sum()) >= round((1 - d) * n)
+    again = emomc(model_dir)
+    assert [m["source"] for m in again.checkpoint_meta[1:]] == ["cache", "cache"]
+    assert again.fingerprint() == problem.fingerprint()
+
+
+def test_size_mode_constrains_energy(model_dir, problem):
+    bound = float(problem.evaluate(GENOMES[1]).F[0, 1])  # the middle genome's energy
+    sized = emomc(model_dir, "problem.emomc.mode=size", "problem.emomc.coding=csr",
+                  f"problem.emomc.bound={bound}")  # fmt: skip
+    assert sized.objective_names == ["error", "size_kb"]
+    assert sized.constraint_names == ["g_energy"]
+    ev = sized.evaluate(GENOMES)
+    layers = layers_of(problem.checkpoints[0], shape(problem))
+    for (i, *bits), (_, size), g in zip(GENOMES, ev.F, ev.G[:, 0]):
+        assert size == pytest.approx(size_kb(layers, problem.densities[i], bits, "csr"))
+        assert g == pytest.approx(energy(layers, problem.densities[i], bits, "X|Y") - bound)
+    assert ev.G[0, 0] > 0 and ev.G[1, 0] == pytest.approx(0) and ev.G[2, 0] < 0
+
+
+@pytest.mark.parametrize(
+    "override, match",
+    [
+        ("problem.max_bits=17", r"problem.max_bits=17 is outside \[1, 16\]"),
+        ("problem.min_bits=0", r"problem.min_bits=0 is outside \[1, 16\]"),
+        ("problem.emomc.dataflow=XY", r"problem.emomc.dataflow='XY' is unknown; choose one of"),
+        ("problem.emomc.coding=huffman", r"problem.emomc.coding='huffman' is unknown"),
+        ("problem.emomc.mode=latency", r"problem.emomc.mode='latency' is unknown"),
+        ("problem.densities=[0.5,1.5]", r"problem.densities must be distinct shares"),
+        ("problem.emomc.bound=0.001", r"problem.emomc.bound=0.001: no configuration meets size_kb"),
+    ],
+)
+def test_bad_settings_are_refused_before_any_training(tmp_path, override, match):
+    with pytest.raises(ConfigError, match=match):
+        emomc(tmp_path, override)
+    assert not (tmp_path / "models").exists()  # no base model, no checkpoint
+
+
+def test_a_checkpoint_that_does_not_match_is_refused(problem, model_dir, tmp_path):
+    path = sorted((model_dir / "models").glob("emomc-*-d0.5-*.pt"))[0]
+    net = problem.checkpoints[0]
+    sha = problem.base_meta["weights_sha256"]
+    with pytest.raises(DataError, match=r"fewer than density 0.2 prunes"):
+        load_checkpoint(net, path, problem.network_cfg, sha, 0.2)
+    with pytest.raises(DataError, match=r"was made for network .* not for"):
+        load_checkpoint(net, path, {**problem.network_cfg, "name": "vgg16"}, sha, 0.5)
+    blob = torch.load(path, weights_only=True)
+    blob["meta"]["base_weights_sha256"] = "0" * 64
+    torch.save(blob, tmp_path / "other.pt")
+    with pytest.raises(DataError, match=r"from base model 000000000000, not"):
+        load_checkpoint(net, tmp_path / "other.pt", problem.network_cfg, sha, 0.5)
+
+
+def test_a_constrained_run_goes_through_the_runner(tmp_path, model_dir, problem):
+    bound = float(problem.evaluate(GENOMES[1]).F[0, 1])
+    outcome = run_cell(
+        tmp_path / "run", "algorithm=nsga2", "problem=emomc_tiny_synthetic",
+        f"problem.model_dir={model_dir}", "problem.emomc.mode=size",
+        f"problem.emomc.bound={bound}", "budget=12", "summary.figure=false",
+    )  # fmt: skip
+    assert outcome.status == "completed"
+    ev = pd.read_csv(tmp_path / "run" / "evaluations.csv")
+    assert {"error", "size_kb", "g_energy"} <= set(ev.columns) and len(ev) == 12
+    front = pd.read_csv(tmp_path / "run" / "front.csv")
+    if front["feasible"].any():
+        assert (front["g_energy"] <= 0).all()
+    run = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert run["problem"]["constraints"][0]["name"] == "energy"
