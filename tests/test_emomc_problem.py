@@ -136,3 +136,16 @@ def test_a_constrained_run_goes_through_the_runner(tmp_path, model_dir, problem)
         assert (front["g_energy"] <= 0).all()
     run = json.loads((tmp_path / "run" / "run.json").read_text())
     assert run["problem"]["constraints"][0]["name"] == "energy"
+
+
+def test_an_8_bit_configuration_runs_as_real_int8(problem, tmp_path):
+    from hamp_bench.problems.emomc.int8 import count_ops, onnx_error, quantise_int8
+
+    net = problem.checkpoints[1]  # density 0.5
+    fp32, int8 = quantise_int8(net, problem.data.train.x[:64], tmp_path)
+    assert count_ops(int8, "QuantizeLinear") >= 3 and count_ops(fp32, "QuantizeLinear") == 0
+    val = problem.data.val
+    fake = problem.evaluate([1, 8, 8, 8, 8]).F[0, 0]
+    real = onnx_error(int8, val.x, val.y)
+    assert onnx_error(fp32, val.x, val.y) == pytest.approx(problem.checkpoint_meta[1]["val_error"])
+    assert abs(real - fake) <= 0.1  # 8 bits: weights and activations, near the fake error
