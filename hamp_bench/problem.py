@@ -73,6 +73,8 @@ class Problem(ABC):
     expensive: bool = False
     #: bump when the meaning of an evaluation changes, so that old cache entries stop matching
     revision: int = 1
+    #: what `reference_solution` is, in the end-of-run table and the front figure
+    reference_label: str = "unpruned"
     #: genes are keep levels of a network's channel groups (pruning problems): samplers that
     #: assume so (`sampling: auto` -> keep ratios, algorithms/sampling.py) may use it
     keep_levels: bool = False

@@ -256,7 +256,7 @@ def run_front(problem, front: pd.DataFrame, path: Path) -> Path:
         ax.scatter(front[names[j]], front[names[i]], s=14, color="C0", label="front")
         if ref is not None:
             ax.scatter([ref[names[j]]], [ref[names[i]]], marker="*", s=140, color="C3",
-                       label="unpruned")  # fmt: skip
+                       label=problem.reference_label)  # fmt: skip
         if roi and names[i] == roi["objective"]:
             ax.axhline(roi["error_nadir"], ls="--", lw=1, color="0.4", label="region of interest")
         ax.set(xlabel=names[j], ylabel=names[i])

@@ -149,3 +149,16 @@ def test_an_8_bit_configuration_runs_as_real_int8(problem, tmp_path):
     real = onnx_error(int8, val.x, val.y)
     assert onnx_error(fp32, val.x, val.y) == pytest.approx(problem.checkpoint_meta[1]["val_error"])
     assert abs(real - fake) <= 0.1  # 8 bits: weights and activations, near the fake error
+
+
+def test_the_summary_compares_with_the_uncompressed_network(problem):
+    from hamp_bench.cli.summary import front_table
+
+    ev = problem.evaluate(GENOMES)
+    front = pd.DataFrame(GENOMES, columns=[f"x{i}" for i in range(5)])
+    front["eval_id"], front["error"], front["energy"] = range(3), ev.F[:, 0], ev.F[:, 1]
+    table = front_table(problem, front)
+    assert table.eval_id.tolist() == ["fp32", 0, 1, 2]  # sorted by error
+    fp32 = table.iloc[0]
+    assert fp32.density == 1.0 and fp32.mean_bits == 32 and fp32.energy > ev.F[:, 1].max()
+    assert table.density.tolist()[1:] == [1.0, 0.5, 0.2]

@@ -23,7 +23,8 @@ EXTRAS = ("params", "macs")
 
 def front_table(problem: Problem, front: pd.DataFrame, max_rows: int = MAX_ROWS) -> pd.DataFrame:
     """The rows and columns the summary shows: `eval_id`, objectives, scores, extras and the
-    problem's genome descriptions; the reference solution first (eval_id `unpruned`)."""
+    problem's genome descriptions; the reference solution first (its eval_id the problem's
+    `reference_label`)."""
     names = problem.objective_names
     genes = [f"x{i}" for i in range(problem.n_var)]
     front = front.sort_values(names[0], kind="stable").reset_index(drop=True)
@@ -36,7 +37,8 @@ def front_table(problem: Problem, front: pd.DataFrame, max_rows: int = MAX_ROWS)
         table[name] = values
     ref = problem.reference_solution()
     if ref is not None:
-        row = {"eval_id": "unpruned", **{c: ref.get(c, np.nan) for c in table.columns[1:]}}
+        values = {c: ref.get(c, np.nan) for c in table.columns[1:]}
+        row = {"eval_id": problem.reference_label, **values}
         table = pd.concat([pd.DataFrame([row]), table.astype(object)], ignore_index=True)
     return table
 
@@ -46,7 +48,7 @@ def render(problem: Problem, table: pd.DataFrame, front_size: int) -> str:
     shown = table.copy()
     for col in shown.columns[1:]:
         shown[col] = [_fmt(col, v) for v in shown[col]]
-    shown_rows = int((table.eval_id != "unpruned").sum())
+    shown_rows = int((table.eval_id != problem.reference_label).sum())
     head = f"front of {front_size}"
     if front_size > shown_rows:
         head += f" (showing {shown_rows}, evenly spread)"

@@ -36,7 +36,8 @@ def quantise_int8(
     net: torch.nn.Module, calibration: torch.Tensor, folder: Path, batch: int = 32
 ) -> tuple[Path, Path]:
     """Write `net` as fp32 ONNX and as its QDQ int8 quantisation into `folder` (after
-    onnxruntime's recommended pre-processing); return both paths. `calibration`: images (N, C, H, W) the activation ranges are taken from."""
+    onnxruntime's recommended pre-processing); return both paths. `calibration`: images
+    (N, C, H, W) the activation ranges are taken from."""
     from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
 

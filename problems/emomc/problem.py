@@ -81,6 +81,7 @@ class EmomcProblem(Problem):
 
     Params = EmomcProblemConfig
     expensive = True
+    reference_label = "fp32"  # the uncompressed network: every weight kept, 32 bits
 
     def __init__(self, *, progress: bool = True, **params: Any):
         cfg = components.checked(EmomcProblemConfig, params, "problem")
