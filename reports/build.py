@@ -221,7 +221,7 @@ def _surrogate_lines(run: Run, s: pd.DataFrame) -> list[str]:
     if "hv_true_median" in s.columns and s.hv_true_median.notna().any():
         lines[0] += (
             " `HV true`: the final fronts re-scored on the true problem (`rescore=true`), for "
-            "the runs that were."
+            "the runs that were; `HV true vs ref` tests it as `HV vs ref` tests the surrogate's."
         )
     return [*lines, ""]
 
@@ -363,7 +363,9 @@ def _markdown(
             )
         table_md = pd.DataFrame(rows)
         if "hv_true_median" in s.columns and s.hv_true_median.notna().any():
-            table_md.insert(4, "HV true median", [_fmt(v) for v in s.hv_true_median])
+            at = table_md.columns.get_loc("A12") + 1  # after the surrogate HV's own columns
+            table_md.insert(at, "HV true median", [_fmt(v) for v in s.hv_true_median])
+            table_md.insert(at + 1, "HV true vs ref", [m or "" for m in s.hv_true_marker])
         md += [_md_table(table_md, index=False), ""]
         for stem in figs.get(problem, []):
             md += [f"![{stem}](figures/{stem}.png)", ""]
