@@ -58,7 +58,7 @@ def export_one(problem, genome, row, meta, args, command, folder: Path, from_sur
             "pick": pick.describe(),
             "surrogate": from_surrogate,
             "command": command,
-            "run_command": "python -m hamp_bench " + " ".join(meta.get("overrides", [])),
+            "run_command": " ".join(["python -m hamp_bench", *meta.get("overrides", [])]),
         },
         "genome": [int(g) for g in genome],
         "channels": kept_per_group(problem, genome),
