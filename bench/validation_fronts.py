@@ -5,9 +5,9 @@ DTLZ2: the runs of tests/test_validation_fronts.py (same algorithms, budgets and
 The test only asserts a ratio of at least 0.95 per cell; the figures in the docs come from this
 script. Cells run one after another in this process (records in a temporary folder, evaluation
 cache off: it never changes a result); each cell's wall time is printed as it finishes. On the
-2 shared cores of the development machine the whole table took 21 minutes: HAMP's row about
-1.5 minutes (15 to 30 s a cell), SPEA2's and IBEA's cells 0.5 to 3 minutes each, the others
-5 to 60 s.
+2 shared cores of the development machine the whole table took 21 minutes: HAMP's row 220 s
+since issue #17 (26 to 68 s a cell), SPEA2's and IBEA's cells 0.5 to 3 minutes each, the
+others 5 to 60 s.
 
     python bench/validation_fronts.py                                 # every cell
     python bench/validation_fronts.py --algorithms hamp               # HAMP's row only
