@@ -248,10 +248,12 @@ class HAMP(Algorithm):
         if not self._warned:
             self._warned = True
             log.warning(
-                "%s: no evaluated point lies inside the reference box yet; operator "
-                "credit and neighbour screening use a reference just beyond the run's "
-                "worst front point until one does",
+                "%s: no evaluated point lies inside the reference box yet; %s use a "
+                "reference just beyond the run's worst front point until one does",
                 self.name,
+                "operator credit and neighbour screening"
+                if self.credit == "hv_gain"
+                else "neighbour screening",
             )
 
     def _hv_gain(self, problem, F_seen: np.ndarray, before: np.ndarray, pop) -> float:
