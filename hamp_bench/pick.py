@@ -111,10 +111,14 @@ def choose(pick: Pick, front: pd.DataFrame, space: ObjectiveSpace,
             if rows is not None and (rows.eval_id == pick.eval_id).any():
                 return rows[rows.eval_id == pick.eval_id].iloc[:1]
         known = evaluations if evaluations is not None else front
+        ids = sorted(front.eval_id.astype(int).tolist())
+        shown = ", ".join(map(str, ids[:20])) + (
+            f", ... ({len(ids)} in all)" if len(ids) > 20 else ""
+        )
         raise ConfigError(
             f"--pick eval_id={pick.eval_id}: no such evaluation in the record (its eval_ids run "
             f"from {int(known.eval_id.min())} to {int(known.eval_id.max())}; the front's are "
-            f"{sorted(front.eval_id.astype(int).tolist())[:20]})"
+            f"{shown})"
         )
     ok = np.ones(len(front), bool)
     for col, limit in pick.limits.items():

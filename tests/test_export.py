@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pandas as pd
@@ -67,6 +68,17 @@ def test_the_knee_is_the_region_member_closest_to_the_ideal():
     """Normalised inside the region (error / 0.2, latency / 10): (0.1, 0.9), (0.25, 0.6),
     (0.5, 0.3) are inside; the distances to the origin are 0.906, 0.650, 0.583: eval_id 9."""
     assert FRONT.eval_id[knee(FRONT, SPACE)] == 9
+
+
+def test_the_knee_ignores_members_beyond_the_region_and_falls_back_to_the_full_range():
+    # (0.19, 9.0) is inside, normalised (0.95, 0.9), d 1.31; (0.21, 0.1) is nearer the ideal,
+    # (1.05, 0.01), d 1.05, but beyond the region
+    near = pd.DataFrame({"eval_id": [1, 2], "error": [0.19, 0.21], "latency_ms": [9.0, 0.1]})
+    assert near.eval_id[knee(near, SPACE)] == 1
+    # none inside: normalised over the full range (error / 0.9): (0.333, 0.8), d 0.867, and
+    # (0.556, 0.1), d 0.565 -> eval_id 5 (over the region's scale, eval_id 4 would be nearer)
+    beyond = pd.DataFrame({"eval_id": [4, 5], "error": [0.3, 0.5], "latency_ms": [8.0, 1.0]})
+    assert beyond.eval_id[knee(beyond, SPACE)] == 5
 
 
 def test_a_preference_no_member_meets_lists_the_closest():
@@ -151,11 +163,19 @@ def test_export_refusals_say_why_and_write_nothing(run, tmp_path):
         ([bench, "--pick", "knee"], "benchmark function: there is no network to export"),
         ([other, "--pick", "knee"], "base model rebuilt here has weights sha256"),
     ]
+    r = _export(other, "--pick", "knee", "--out", tmp_path / "o", cwd=tmp_path)
+    assert str(meta["problem"]["base_model"]["path"]) in r.stderr  # names the recorded file
     for args, msg in cases:
         out = tmp_path / "out"
         r = _export(*args, "--out", out, cwd=tmp_path)
         assert r.returncode == 2 and msg in r.stderr, (args, r.stderr)
         assert "Traceback" not in r.stderr and not out.exists(), args
+    full = tmp_path / "full"
+    (full / "mine.txt").parent.mkdir()
+    (full / "mine.txt").write_text("keep")
+    r = _export(run, "--pick", "knee", "--out", full, cwd=tmp_path)
+    assert r.returncode == 2 and "is not empty" in r.stderr
+    assert [f.name for f in full.iterdir()] == ["mine.txt"]
     assert len(front)  # the run had a front to pick from
 
 
@@ -214,6 +234,17 @@ def _browser():
     return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=o), ""
 
 
+#: the text of the elements matching a CSS selector, inside Bokeh's shadow roots too
+SHADOW_TEXT = """
+const found = [];
+const walk = (root) => {
+  for (const el of root.querySelectorAll("*")) if (el.shadowRoot) walk(el.shadowRoot);
+  for (const el of root.querySelectorAll(arguments[0])) found.push(el.textContent);
+};
+walk(document);
+return found;"""
+
+
 @pytest.mark.slow
 def test_the_explorer_page_shows_every_front_member_in_a_real_browser(run, tmp_path):
     pytest.importorskip("bokeh", reason="the explorer needs bokeh (pip install -e '.[explore]')")
@@ -236,8 +267,18 @@ def test_the_explorer_page_shows_every_front_member_in_a_real_browser(run, tmp_p
         driver.implicitly_wait(5)
         source = "Bokeh.documents[0].get_model_by_name('front')"
         assert driver.execute_script(f"return {source}.data.eval_id.length") == n
-        driver.execute_script(f"{source}.selected.indices = [1]")  # as a click on a point does
-        command = driver.execute_script(f"return {source}.data.export[1]")
+        # every scatter draws that one source: as many points as front members, per projection
+        sources = driver.execute_script(
+            "return [...Bokeh.documents[0].all_models].filter(m => m.type == 'GlyphRenderer')"
+            ".map(m => m.data_source.name)"
+        )
+        assert sources and set(sources) == {"front"}
+        driver.execute_script(f"{source}.selected.indices = [4]")  # as a click on a point does
+        time.sleep(1)
+        row = driver.execute_script(SHADOW_TEXT, ".slick-cell.selected")  # the table's row
+        eval_id, command = (driver.execute_script(f"return {source}.data.{c}[4]")
+                            for c in ("eval_id", "export"))  # fmt: skip
+        assert str(eval_id) in row and row[-1] == command
         assert command.startswith("python -m hamp_bench.export ") and "--pick eval_id=" in command
         errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
         assert not errors, errors

@@ -122,7 +122,7 @@ def _check_same_problem(problem, recorded: dict[str, Any]) -> None:
     if base is not None and mine["base_model"] != base:
         raise ConfigError(
             f"the base model rebuilt here has weights sha256 {mine['base_model'][:12]}..., the "
-            f"record's {base[:12]}... ({recorded['base_model'].get('file')}); the front was "
+            f"record's {base[:12]}... ({recorded['base_model'].get('path')}); the front was "
             "found for other weights: export on the machine that ran it, or copy its base "
             "model file into problem.model_dir here"
         )
