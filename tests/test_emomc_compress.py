@@ -85,3 +85,12 @@ def test_layers_of_reads_kernels_groups_and_output_maps():
         Layer("conv", cin=4, cout=8, kh=3, kw=3, groups=2, ofmap=16),
         Layer("linear", cin=128, cout=10),
     ]
+
+
+@pytest.mark.parametrize("bits", [6, 8, 12])
+def test_a_large_layer_uses_at_most_2_to_the_bits_minus_1_values(bits):
+    torch.manual_seed(1)
+    model = nn.Sequential(nn.Linear(256, 256))  # 65,536 weights: more than 2^12 values
+    compress(model, 0.9, (bits,))
+    w = model[0].weight.detach()
+    assert 2 ** (bits - 1) < len(torch.unique(w)) <= 2**bits - 1  # the grid, nearly all used

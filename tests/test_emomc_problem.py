@@ -3,6 +3,7 @@ objectives are the quantised checkpoint's error and EMOMC's cost models, its con
 other cost against the bound, bad settings are refused before any training, a checkpoint that
 does not match is refused, and a run goes through the runner with the constraint recorded."""
 
+import copy
 import json
 
 import numpy as np
@@ -13,7 +14,7 @@ import torch
 from hamp_bench.components import build
 from hamp_bench.errors import ConfigError, DataError
 from hamp_bench.problems.emomc.checkpoints import load_checkpoint
-from hamp_bench.problems.emomc.compress import compressible, layers_of
+from hamp_bench.problems.emomc.compress import compress, compressible, layers_of
 from hamp_bench.problems.emomc.costs import energy, size_kb
 from tests.conftest import make_config, run_cell
 
@@ -51,11 +52,17 @@ def test_objectives_are_the_quantised_error_and_the_cost_model(problem):
         assert 0.0 <= err <= 1.0
     assert np.array_equal(problem.evaluate(GENOMES).F, ev.F)  # deterministic per genome
     assert ev.F[0, 1] > ev.F[1, 1] > ev.F[2, 1]  # denser and wider costs more
+    narrow, wide = problem.evaluate([[1, 2, 2, 2, 2], [1, 8, 8, 8, 8]]).F[:, 0]
+    assert narrow != wide  # the bits reach the weights the error is measured with
 
 
 def test_the_evaluated_network_is_pruned_then_quantised(problem):
     density_index, *bits = GENOMES[1]
     net = problem.network(GENOMES[1])
+    by_hand = copy.deepcopy(problem.checkpoints[density_index])  # the genome's checkpoint
+    compress(by_hand, problem.densities[density_index], bits)
+    for a, b in zip(compressible(net), compressible(by_hand)):
+        assert torch.equal(a.weight, b.weight)
     for layer, b in zip(compressible(net), bits):
         w = layer.weight.detach().reshape(-1)
         assert int((w == 0).sum()) >= round((1 - problem.densities[density_index]) * w.numel())
@@ -68,7 +75,7 @@ def test_checkpoints_hold_their_density_and_are_cached(problem, model_dir):
     for net, d in zip(problem.checkpoints[1:], problem.densities[1:]):
         for layer in compressible(net):
             n = layer.weight.numel()
-            assert int((layer.weight == 0).sum()) >= round((1 - d) * n)
+            assert int((layer.weight == 0).sum()) == round((1 - d) * n)
     again = emomc(model_dir)
     assert [m["source"] for m in again.checkpoint_meta[1:]] == ["cache", "cache"]
     assert again.fingerprint() == problem.fingerprint()
@@ -98,6 +105,8 @@ def test_size_mode_constrains_energy(model_dir, problem):
         ("problem.emomc.mode=latency", r"problem.emomc.mode='latency' is unknown"),
         ("problem.densities=[0.5,1.5]", r"problem.densities must be distinct shares"),
         ("problem.emomc.bound=0.001", r"problem.emomc.bound=0.001: no configuration meets size_kb"),
+        ("problem.emomc.bound=nan", r"problem.emomc.bound=nan is not a finite number"),
+        ("problem.emomc.bound=inf", r"problem.emomc.bound=inf is not a finite number"),
     ],
 )
 def test_bad_settings_are_refused_before_any_training(tmp_path, override, match):
@@ -106,12 +115,37 @@ def test_bad_settings_are_refused_before_any_training(tmp_path, override, match)
     assert not (tmp_path / "models").exists()  # no base model, no checkpoint
 
 
+def test_an_unmeetable_energy_bound_is_refused_before_any_training(tmp_path):
+    with pytest.raises(ConfigError, match=r"no configuration meets energy <= bound"):
+        emomc(tmp_path, "problem.emomc.mode=size", "problem.emomc.bound=1e-6")
+    assert not (tmp_path / "models").exists()
+
+
+def test_fine_tuning_holds_the_pruned_weights_and_trains_the_rest(problem):
+    from hamp_bench.problems.emomc.checkpoints import masked_finetune
+    from hamp_bench.problems.training import SGDRecipe
+
+    net = copy.deepcopy(problem.checkpoints[1])
+    masks = compress(net, 0.5, [2, 2, 2, 2])  # 2 bits round many kept weights to zero
+    layer, mask = compressible(net)[1], masks[1]
+    rounded = mask & (layer.weight == 0)
+    assert rounded.any()
+    masked_finetune(net, problem.data.train, SGDRecipe(3, 16, 0.05), "cpu", None, masks=masks)
+    assert torch.all(layer.weight[~mask] == 0)  # pruned: held
+    assert torch.all(layer.weight[rounded] != 0)  # rounded to zero by quantisation: trained
+
+
 def test_a_checkpoint_that_does_not_match_is_refused(problem, model_dir, tmp_path):
     path = sorted((model_dir / "models").glob("emomc-*-d0.5-*.pt"))[0]
     net = problem.checkpoints[0]
     sha = problem.base_meta["weights_sha256"]
-    with pytest.raises(DataError, match=r"fewer than density 0.2 prunes"):
+    with pytest.raises(DataError, match=r"holds density 0.5, not 0.2"):
         load_checkpoint(net, path, problem.network_cfg, sha, 0.2)
+    blob = torch.load(path, weights_only=True)
+    blob["meta"]["density"] = 0.2  # says 0.2, weights pruned to 0.5
+    torch.save(blob, tmp_path / "relabelled.pt")
+    with pytest.raises(DataError, match=r"fewer than density 0.2 prunes"):
+        load_checkpoint(net, tmp_path / "relabelled.pt", problem.network_cfg, sha, 0.2)
     with pytest.raises(DataError, match=r"was made for network .* not for"):
         load_checkpoint(net, path, {**problem.network_cfg, "name": "vgg16"}, sha, 0.5)
     blob = torch.load(path, weights_only=True)

@@ -43,5 +43,6 @@ def _app(cfg: DictConfig) -> None:
         if "path" in ck:
             print(
                 f"pre-pruned checkpoint: {ck['path']}\n  density {ck['density']:g}: validation "
-                f"error {ck['val_error']:.4f} ({ck['source']})"
+                f"error {ck['val_error']:.4f}, built in {ck['train_seconds']:.0f} s "
+                f"({ck['source']})"
             )

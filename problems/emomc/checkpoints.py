@@ -35,12 +35,18 @@ def pruned_count(n: int, density: float) -> int:
     return round((1.0 - density) * n)
 
 
-def masked_finetune(net: torch.nn.Module, data, recipe: SGDRecipe, device: str, desc) -> None:
-    """Fine-tune `net` with its zero weights held at zero (torch's pruning reparametrisation:
-    weight = weight_orig x mask), then make the masks permanent."""
+def masked_finetune(
+    net: torch.nn.Module, data, recipe: SGDRecipe, device: str, desc, masks=None
+) -> None:
+    """Fine-tune `net` with its pruned weights held at zero (torch's pruning
+    reparametrisation: weight = weight_orig x mask), then make the masks permanent. `masks`:
+    one per layer (True: kept), e.g. those `compress` returns; None: the weights now zero.
+    Pass them after quantisation, which rounds some kept weights to zero too: those must
+    still train."""
     layers = compressible(net)
-    for layer in layers:
-        prune.custom_from_mask(layer, "weight", layer.weight.detach() != 0)
+    masks = [layer.weight.detach() != 0 for layer in layers] if masks is None else masks
+    for layer, mask in zip(layers, masks):
+        prune.custom_from_mask(layer, "weight", mask)
     try:
         sgd_train(net, data, recipe, device=device, desc=desc)
     finally:
@@ -130,6 +136,11 @@ def load_checkpoint(
             f"pre-pruned checkpoint {path} does not fit network {network['name']} ({e}); "
             "delete it to build it again"
         ) from e
+    if meta.get("density") != density:
+        raise DataError(
+            f"pre-pruned checkpoint {path} holds density {meta.get('density')}, not {density:g}; "
+            "delete it to build it again"
+        )
     for layer in compressible(net):
         n = layer.weight.numel()
         zeros = int((layer.weight == 0).sum())

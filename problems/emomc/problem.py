@@ -11,6 +11,7 @@ table. Evaluation is deterministic per genome (fine-tuning, if any, is seeded fr
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,11 @@ def check_settings(cfg: EmomcProblemConfig) -> None:
     if cfg.min_bits > cfg.max_bits:
         raise ConfigError(
             f"problem.min_bits={cfg.min_bits} is above problem.max_bits={cfg.max_bits}"
+        )
+    if e.bound is not None and not math.isfinite(e.bound):
+        raise ConfigError(
+            f"problem.emomc.bound={e.bound} is not a finite number; give the bound in the "
+            "constrained quantity's unit, or null for no constraint"
         )
     d = list(cfg.densities)
     if not d or len(set(d)) != len(d) or not all(0.0 < x <= 1.0 for x in d):
@@ -222,12 +228,13 @@ class EmomcProblem(Problem):
         density = self.densities[int(genome[0])]
         bits = [int(b) for b in genome[1:]]
         net = copy.deepcopy(self.checkpoints[int(genome[0])])
-        compress(net, density, bits)
+        masks = compress(net, density, bits)
         f = self.fidelity
         if f.finetune_steps:
-            seed = int(genome_key("emomc-finetune", np.asarray(genome, dtype=np.int64))[:8], 16)
+            salt = "emomc-finetune" if not f.finetune_seed else f"emomc-finetune:{f.finetune_seed}"
+            seed = int(genome_key(salt, np.asarray(genome, dtype=np.int64))[:8], 16)
             recipe = SGDRecipe(f.finetune_steps, f.finetune_batch, f.finetune_lr, seed=seed)
-            masked_finetune(net, self.data.train, recipe, self.device, None)
+            masked_finetune(net, self.data.train, recipe, self.device, None, masks=masks)
             compress(net, density, bits)
         recalibrate_bn(net, self.data.train, f.bn_batches, device=self.device)
         return net.to("cpu").eval()
