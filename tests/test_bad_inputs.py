@@ -138,13 +138,21 @@ def test_signal_during_pretraining_says_there_is_no_record(tmp_path, sig, code, 
         f"hydra.run.dir={run_dir}",
         "progress.mode=off",
     ]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while not (run_dir / ".hydra" / "config.yaml").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(3)  # inside the task: loading data, then pretraining for hours
-    proc.send_signal(sig)
-    _, err = proc.communicate(timeout=60)
+    # a shell's background job (nohup ... &) starts with SIGINT ignored, and Python then keeps
+    # it ignored: give the child the default disposition, as a terminal would
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not (run_dir / ".hydra" / "config.yaml").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(3)  # inside the task: loading data, then pretraining for hours
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()  # never leave a pretraining of hours behind a failed test
     assert proc.returncode == code, err
     assert f"hamp_bench: {word};" in err and "there is no run record" in err
     assert "Traceback" not in err and not (run_dir / "run.json").exists()
