@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -76,4 +77,13 @@ def cli(
         text=True,
         timeout=timeout,
         **popen,
+    )
+
+
+def popen(cmd: list[str], **kwargs) -> subprocess.Popen:
+    """Start `cmd` with SIGINT at its default disposition, as from a terminal: a shell's
+    background job (nohup ... &, some CI runners) starts with SIGINT ignored, which Python
+    keeps, and a test that sends it Ctrl-C would then wait for nothing."""
+    return subprocess.Popen(
+        cmd, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL), **kwargs
     )

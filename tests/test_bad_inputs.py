@@ -14,7 +14,7 @@ from hamp_bench.cache import EvaluationCache
 from hamp_bench.errors import RecordError
 from hamp_bench.reports.gather import read_run
 
-from conftest import cli, run_cell
+from conftest import cli, popen, run_cell
 
 pytestmark = pytest.mark.slow
 
@@ -138,12 +138,7 @@ def test_signal_during_pretraining_says_there_is_no_record(tmp_path, sig, code, 
         f"hydra.run.dir={run_dir}",
         "progress.mode=off",
     ]
-    # a shell's background job (nohup ... &) starts with SIGINT ignored, and Python then keeps
-    # it ignored: give the child the default disposition, as a terminal would
-    proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )  # fmt: skip
+    proc = popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
         while not (run_dir / ".hydra" / "config.yaml").exists() and time.monotonic() < deadline:

@@ -16,7 +16,8 @@ from hamp_bench.errors import ConfigError, DataError
 from hamp_bench.problems.emomc.checkpoints import load_checkpoint
 from hamp_bench.problems.emomc.compress import compress, compressible, layers_of
 from hamp_bench.problems.emomc.costs import energy, size_kb
-from tests.conftest import make_config, run_cell
+
+from conftest import make_config, run_cell
 
 
 def emomc(model_dir, *overrides):

@@ -16,7 +16,7 @@ from hamp_bench.pareto import nondominated_mask
 from hamp_bench.reports.gather import read_run
 from hamp_bench.run_record import RECORD_VERSION, TIMING_COLUMNS
 
-from conftest import read_evaluations, run_cell
+from conftest import popen, read_evaluations, run_cell
 
 
 def test_record_contract(tmp_path):
@@ -96,7 +96,7 @@ def _start_long_run(tmp_path):
         f"hydra.run.dir={tmp_path}",
         "progress.mode=off",
     ]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         f = tmp_path / "evaluations.csv"
@@ -137,8 +137,11 @@ def test_sigkill_leaves_whole_evaluations_that_reports_read(tmp_path):
 @pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_interrupted_run_leaves_a_valid_partial_record(tmp_path, sig, code):
     proc = _start_long_run(tmp_path)
-    proc.send_signal(sig)
-    _, err = proc.communicate(timeout=60)
+    try:
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()  # never leave a run of hours behind a failed test
     assert proc.returncode == code, err
     assert "Traceback" not in err and f"the partial record is in {tmp_path}" in err
     df = _assert_complete_csv(tmp_path / "evaluations.csv", n_cols=36)
