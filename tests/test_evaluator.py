@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from hamp_bench.cache import EvaluationCache
-from hamp_bench.errors import BudgetExhausted, GenomeError
+from hamp_bench.errors import BudgetExhausted, ConfigError, GenomeError
 from hamp_bench.evaluator import Evaluator
 from hamp_bench.problems.benchmarks import PymooBenchmark
 
@@ -85,12 +85,28 @@ def _problem_for(algorithm: str) -> list[str]:
     return ["problem=zdt1"]
 
 
+def _sized(algorithm: str, budget: int) -> list[str]:
+    """A preset that fixes its population (emomc: 40, EMOMC's own) refuses a smaller budget
+    (test_a_fixed_population_larger_than_the_budget_is_refused); below it, size the
+    population from the budget as the other presets do."""
+    pop = make_config(f"algorithm={algorithm}", "problem=zdt1").algorithm.get("pop_size")
+    return ["algorithm.pop_size=null"] if pop is not None and pop > budget else []
+
+
+def test_a_fixed_population_larger_than_the_budget_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match=r"algorithm.pop_size \(40\) is larger than the budget"):
+        run_cell(tmp_path, "algorithm=emomc", "problem=zdt1", "budget=37")
+
+
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
 @pytest.mark.parametrize("budget", [1, 99, 250])
 def test_every_algorithm_spends_the_budget_exactly(tmp_path, algorithm, budget):
     """Exactly the budget, or, for an algorithm with a natural size (a sweep, a path), at most
     the budget."""
-    out = run_cell(tmp_path, f"algorithm={algorithm}", *_problem_for(algorithm), f"budget={budget}")
+    out = run_cell(
+        tmp_path, f"algorithm={algorithm}", *_problem_for(algorithm), f"budget={budget}",
+        *_sized(algorithm, budget),
+    )  # fmt: skip
     assert out.status == "completed"
     assert len(read_evaluations(tmp_path)) == out.evaluator.used
     if algorithm_class(algorithm).uses_whole_budget:
@@ -104,6 +120,7 @@ def test_every_algorithm_on_integer_pruning_genomes(tmp_path, algorithm):
     """Integer genes, a real pruning problem, an exact budget, and seeding: same seed, same run."""
     args = (
         f"algorithm={algorithm}",
+        *_sized(algorithm, 37),
         "problem=tiny_synthetic",
         "budget=37",
         "seed=2",
