@@ -225,20 +225,27 @@ def _check_same_data(meta: dict, data: DataSplits, dataset_cfg: dict, path: Path
         )
 
 
+def read_checkpoint(path: Path, what: str, remedy: str) -> tuple[dict, dict]:
+    """(state_dict, meta) of a checkpoint the suite saved, loaded with `weights_only=True` (no
+    code runs from the file); a DataError naming `what` and the file where it is damaged."""
+    try:
+        blob = torch.load(path, map_location="cpu", weights_only=True)
+        return blob["state_dict"], blob["meta"]
+    except Exception as e:  # torch raises many types for a damaged file
+        raise DataError(
+            f"{what} {path} is corrupt or not a hamp_bench checkpoint ({e}); {remedy}"
+        ) from e
+
+
 def _load_into(net: PrunableNet, path: Path, expect_network: dict, expect_key: str | None) -> dict:
     if not path.is_file():
         raise DataError(
             f"checkpoint {path} does not exist; fix problem.pretrain.checkpoint or "
             "leave it empty to train a base model"
         )
-    try:
-        blob = torch.load(path, map_location="cpu", weights_only=True)
-        state, meta = blob["state_dict"], blob["meta"]
-    except Exception as e:  # torch raises many types for a damaged file
-        raise DataError(
-            f"checkpoint {path} is corrupt or not a hamp_bench checkpoint ({e}); "
-            "delete it to retrain, or point problem.pretrain.checkpoint elsewhere"
-        ) from e
+    state, meta = read_checkpoint(
+        path, "checkpoint", "delete it to retrain, or point problem.pretrain.checkpoint elsewhere"
+    )
     if meta.get("network") != expect_network or (expect_key and meta.get("key") != expect_key):
         raise DataError(
             f"checkpoint {path} was trained for network {meta.get('network')} "

@@ -147,6 +147,9 @@ def test_a_checkpoint_that_does_not_match_is_refused(problem, model_dir, tmp_pat
     torch.save(blob, tmp_path / "relabelled.pt")
     with pytest.raises(DataError, match=r"fewer than density 0.2 prunes"):
         load_checkpoint(net, tmp_path / "relabelled.pt", problem.network_cfg, sha, 0.2)
+    (tmp_path / "damaged.pt").write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(DataError, match=r"pre-pruned checkpoint .*damaged.pt is corrupt"):
+        load_checkpoint(net, tmp_path / "damaged.pt", problem.network_cfg, sha, 0.5)
     with pytest.raises(DataError, match=r"was made for network .* not for"):
         load_checkpoint(net, path, {**problem.network_cfg, "name": "vgg16"}, sha, 0.5)
     blob = torch.load(path, weights_only=True)

@@ -21,7 +21,7 @@ from torch.nn.utils import prune
 from hamp_bench.atomic import atomic_path
 from hamp_bench.errors import DataError
 from hamp_bench.hashing import stable_hash
-from hamp_bench.problems.base_models import weights_sha256
+from hamp_bench.problems.base_models import read_checkpoint, weights_sha256
 from hamp_bench.problems.datasets import DataSplits
 from hamp_bench.problems.emomc.compress import compressible
 from hamp_bench.problems.emomc.config import CheckpointRecipe
@@ -115,14 +115,7 @@ def load_checkpoint(
     net: torch.nn.Module, path: Path, network: dict, base_sha: str, density: float
 ) -> dict:
     """Load a pre-pruned checkpoint into `net`, refusing one that does not match."""
-    try:
-        blob = torch.load(path, map_location="cpu", weights_only=True)
-        state, meta = blob["state_dict"], blob["meta"]
-    except Exception as e:  # torch raises many types for a damaged file
-        raise DataError(
-            f"pre-pruned checkpoint {path} is corrupt or not a hamp_bench checkpoint ({e}); "
-            "delete it to build it again"
-        ) from e
+    state, meta = read_checkpoint(path, "pre-pruned checkpoint", "delete it to build it again")
     if meta.get("network") != network or meta.get("base_weights_sha256") != base_sha:
         raise DataError(
             f"pre-pruned checkpoint {path} was made for network {meta.get('network')} from base "
