@@ -5,10 +5,11 @@ validation error both ways, the one-thread latency on this CPU of the fp32 and i
 (median of 30 runs; a ratio, since the machine is shared), and the mean time of the suite's own
 evaluation of those configurations.
 
-    python bench/emomc_int8.py problem=emomc_vgg16_digits
-    python bench/emomc_int8.py problem=emomc_vgg16_digits 'problem.densities=[0.8,0.5,0.2]'
+    python bench/emomc_int8.py emomc_vgg16_digits
+    python bench/emomc_int8.py emomc_vgg16_digits 'problem.densities=[0.8,0.5,0.2]'
 
-Overrides are the run's (Hydra syntax). Figures in docs/emomc.md ("Real int8")."""
+An EMOMC problem preset, then overrides as a run takes them (Hydra syntax). Figures in
+docs/emomc.md ("Real int8")."""
 
 from __future__ import annotations
 
@@ -18,19 +19,22 @@ import tempfile
 import time
 from pathlib import Path
 
-from hydra import compose, initialize_config_module
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _problem import build_problem  # noqa: E402
 
-from hamp_bench.cli.configs import register_configs
-from hamp_bench.components import build
-from hamp_bench.problems.emomc.int8 import INT8_BITS, onnx_error, onnx_latency_ms, quantise_int8
+from hamp_bench.problems.emomc.int8 import (  # noqa: E402
+    INT8_BITS,
+    onnx_error,
+    onnx_latency_ms,
+    quantise_int8,
+)
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    register_configs()
-    with initialize_config_module(config_module="hamp_bench.conf", version_base="1.3"):
-        cfg = compose(config_name="config", overrides=sys.argv[1:])
-    problem = build(cfg.problem, "problem")
+    if len(sys.argv) < 2:
+        raise SystemExit("usage: python bench/emomc_int8.py EMOMC_PRESET [override ...]")
+    problem, _ = build_problem(sys.argv[1], sys.argv[2:])
     val, shape = problem.data.val, (problem.data.channels, *[problem.data.image_size] * 2)
     calibration = problem.data.train.x[:256]
     print(f"{problem.name}: {len(val)} validation images, {problem.n_var - 1} layers at 8 bits")
