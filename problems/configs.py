@@ -18,7 +18,7 @@ DATA_DIR_DEFAULT = "${oc.env:HAMP_BENCH_DATA_DIR,'~/.cache/hamp_bench/data'}"
 class NetworkConfig:
     """The `network` group."""
 
-    name: str = MISSING  # vgg16, resnet20, resnet56, mobilenetv2, tiny
+    name: str = MISSING  # vgg16, resnet20, resnet56, mobilenetv2, lenet5, tiny
     width: float = 1.0  # channel multiplier of the unpruned network
 
 
@@ -26,7 +26,7 @@ class NetworkConfig:
 class DatasetConfig:
     """The `dataset` group."""
 
-    name: str = MISSING  # cifar10, fashion_mnist, digits, synthetic
+    name: str = MISSING  # cifar10, mnist, fashion_mnist, digits, synthetic
     data_dir: str = DATA_DIR_DEFAULT
     image_size: int = 32  # the CIFAR networks' input; other sizes work too
     val_fraction: float = 0.1  # held out from the training split

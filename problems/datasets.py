@@ -2,6 +2,8 @@
 
 - `cifar10`: the standard python archive (cifar-10-python.tar.gz, or its extracted folder)
   from the data directory; downloaded with its md5 checked when absent and allowed.
+- `mnist`: LeCun's standard IDX files from the data directory (`<data_dir>/mnist`); same
+  download rule (no system package has them, so offline machines use a stand-in preset).
 - `fashion_mnist`: the standard IDX files, from the data directory or Debian's
   `dataset-fashion-mnist` package (/usr/share/datasets/fashion-mnist); same download rule.
 - `digits`: scikit-learn's bundled 8x8 digits (works offline; the embedded default).
@@ -37,6 +39,14 @@ CIFAR10_ARCHIVE = "cifar-10-python.tar.gz"
 CIFAR10_MD5 = "c58f30108f718f92721af3b95e74349a"
 CIFAR10_FOLDER = "cifar-10-batches-py"
 CIFAR10_TRAIN = [f"data_batch_{i}" for i in range(1, 6)]
+
+MNIST_URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"  # torchvision's first mirror
+MNIST_FILES = {  # upstream gzip md5s (the same as torchvision's)
+    "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+    "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
+    "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
+    "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
+}
 
 FASHION_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 FASHION_FILES = {  # upstream gzip md5s (the same as torchvision's)
@@ -109,7 +119,13 @@ def data_identity(cfg: DatasetConfig | dict) -> dict:
 
 
 #: (channels, classes) of each dataset, for tools that need a network's input but no data
-SHAPES = {"cifar10": (3, 10), "fashion_mnist": (1, 10), "digits": (1, 10), "synthetic": (1, 10)}
+SHAPES = {
+    "cifar10": (3, 10),
+    "mnist": (1, 10),
+    "fashion_mnist": (1, 10),
+    "digits": (1, 10),
+    "synthetic": (1, 10),
+}
 
 
 def dataset_shape(cfg: DatasetConfig | dict) -> tuple[int, int, int]:
@@ -129,6 +145,7 @@ def load_dataset(cfg: DatasetConfig | dict) -> DataSplits:
         raise ConfigError(f"dataset.image_size must be at least 4, got {cfg.image_size}")
     readers = {
         "cifar10": _read_cifar10,
+        "mnist": _read_mnist,
         "fashion_mnist": _read_fashion_mnist,
         "digits": _read_digits,
         "synthetic": _read_synthetic,
@@ -253,23 +270,58 @@ def _missing_cifar(root: Path, why: str) -> str:
     )
 
 
-# -- Fashion-MNIST -----------------------------------------------------------------------------
+# -- MNIST and Fashion-MNIST: the same IDX files ------------------------------------------------
+@dataclass(frozen=True)
+class _IdxSet:
+    title: str
+    folder: str  # under data_dir
+    files: dict  # file name -> upstream gzip md5
+    url: str
+    elsewhere: tuple = ()  # other folders that may hold the files (a system package)
+    install: str = ""  # how to get them without a network
+    stand_in: str = ""  # what runs offline instead, said after the way to get the files
+
+
+def _read_mnist(cfg: DatasetConfig):
+    spec = _IdxSet(
+        "MNIST",
+        "mnist",
+        MNIST_FILES,
+        MNIST_URL,
+        stand_in="; offline, Fashion-MNIST (same format) stands in: dataset=fashion_mnist, or "
+        "problem=emomc_lenet5_fmnist for EMOMC's LeNet-5",
+    )
+    return _read_idx_set(cfg, spec)
+
+
 def _read_fashion_mnist(cfg: DatasetConfig):
-    own = _data_dir(cfg) / "fashion-mnist"
-    candidates = [own, DEBIAN_FASHION_MNIST]
-    folder = next((d for d in candidates if all((d / f).exists() for f in FASHION_FILES)), None)
+    spec = _IdxSet(
+        "Fashion-MNIST",
+        "fashion-mnist",
+        FASHION_FILES,
+        FASHION_URL,
+        (DEBIAN_FASHION_MNIST,),
+        "`apt-get install dataset-fashion-mnist` (Debian), or ",
+    )
+    return _read_idx_set(cfg, spec)
+
+
+def _read_idx_set(cfg: DatasetConfig, spec: _IdxSet):
+    own = _data_dir(cfg) / spec.folder
+    candidates = [own, *spec.elsewhere]
+    folder = next((d for d in candidates if all((d / f).exists() for f in spec.files)), None)
     if folder is None:
         why = "dataset.download=false" if not cfg.download else "the download failed"
         hint = (
-            f"Fashion-MNIST is not in {own} nor {DEBIAN_FASHION_MNIST} and {why}: "
-            "`apt-get install dataset-fashion-mnist` (Debian), or put the four IDX .gz files "
-            f"({', '.join(FASHION_FILES)}) from {FASHION_URL} into {own}"
+            f"{spec.title} is not in {' nor '.join(map(str, candidates))} and {why}: "
+            f"{spec.install}put the four IDX .gz files ({', '.join(spec.files)}) from "
+            f"{spec.url} into {own}{spec.stand_in}"
         )
         if not cfg.download:
             raise DataError(hint)
-        for name, md5 in FASHION_FILES.items():
+        for name, md5 in spec.files.items():
             if not (own / name).exists():
-                fetch(FASHION_URL + name, own / name, md5, what="Fashion-MNIST", hint=hint)
+                fetch(spec.url + name, own / name, md5, what=spec.title, hint=hint)
         folder = own
     x_train = _read_idx(folder / "train-images-idx3-ubyte.gz", 3)
     y_train = _read_idx(folder / "train-labels-idx1-ubyte.gz", 1)
@@ -277,7 +329,7 @@ def _read_fashion_mnist(cfg: DatasetConfig):
     y_test = _read_idx(folder / "t10k-labels-idx1-ubyte.gz", 1)
     if len(x_train) != len(y_train) or len(x_test) != len(y_test):
         raise DataError(
-            f"Fashion-MNIST in {folder}: image and label counts differ; "
+            f"{spec.title} in {folder}: image and label counts differ; "
             "replace the files with the originals"
         )
     to_float = lambda x: x[:, None].astype(np.float32) / 255.0  # noqa: E731

@@ -34,6 +34,12 @@ RECIPES: dict[tuple[str, str], Recipe] = {
     ("resnet20", "fashion_mnist"): Recipe(
         5, 128, 0.05, "measured: 11.9% validation error, ~5 min on 2 shared cores, 12,000 images"
     ),
+    ("lenet5", "fashion_mnist"): Recipe(
+        10, 128, 0.05, "measured: 9.6% validation error (test 9.7%), 475 s on 1 shared core"
+    ),
+    ("lenet5", "mnist"): Recipe(
+        10, 128, 0.05, "unmeasured: the Fashion-MNIST recipe; MNIST is not on this machine"
+    ),
     ("tiny", "synthetic"): Recipe(3, 32, 0.05, "measured: the tests' tiny network"),
     ("vgg16", "cifar10"): _CIFAR,
     ("resnet20", "cifar10"): _CIFAR,

@@ -155,3 +155,46 @@ def test_synthetic_is_labelled_and_unknown_names_fail():
 
     with pytest.raises(ConfigError, match="digits"):
         load_dataset({"name": "imagenet"})
+
+
+def _write_idx_set(folder, n_train=30, n_test=10, seed=0):
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    files = {
+        "train-images-idx3-ubyte.gz": _idx(rng.integers(0, 256, (n_train, 28, 28)), 3),
+        "train-labels-idx1-ubyte.gz": _idx(np.arange(n_train) % 10, 1),
+        "t10k-images-idx3-ubyte.gz": _idx(rng.integers(0, 256, (n_test, 28, 28)), 3),
+        "t10k-labels-idx1-ubyte.gz": _idx(np.arange(n_test) % 10, 1),
+    }
+    for name, blob in files.items():
+        (folder / name).write_bytes(blob)
+    return files
+
+
+def test_mnist_reads_its_own_folder_and_refuses_offline_with_the_way_out(tmp_path):
+    cfg = {"name": "mnist", "data_dir": str(tmp_path), "download": False}
+    with pytest.raises(DataError) as err:
+        load_dataset(cfg)
+    msg = str(err.value)
+    assert str(tmp_path / "mnist") in msg and "t10k-labels-idx1-ubyte.gz" in msg
+    assert ds.MNIST_URL in msg and "dataset.download=false" in msg
+    _write_idx_set(tmp_path / "mnist")
+    d = load_dataset(cfg)
+    assert d.name == "mnist" and d.channels == 1 and d.test.x.shape == (10, 1, 32, 32)
+    assert d.test.y.tolist() == list(range(10)) and len(d.train) + len(d.val) == 30
+
+
+def test_mnist_download_checks_every_md5(tmp_path, monkeypatch):
+    mirror = tmp_path / "mirror"
+    files = _write_idx_set(mirror)
+    monkeypatch.setattr(ds, "MNIST_URL", mirror.as_uri() + "/")
+    monkeypatch.setattr(ds, "MNIST_FILES", {n: "0" * 32 for n in files})
+    target = tmp_path / "data"
+    with pytest.raises(DataError, match="md5"):
+        load_dataset({"name": "mnist", "data_dir": str(target)})
+    assert not any((target / "mnist").iterdir()), "a failed download must leave nothing behind"
+    monkeypatch.setattr(ds, "MNIST_FILES", {n: md5sum(mirror / n) for n in files})
+    d = load_dataset({"name": "mnist", "data_dir": str(target)})
+    assert len(d.test) == 10 and sorted(p.name for p in (target / "mnist").iterdir()) == sorted(
+        files
+    )

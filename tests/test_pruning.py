@@ -19,7 +19,7 @@ from hamp_bench.problems.pruning import (
     prune,
 )
 
-NETS = ["tiny", "vgg16", "resnet20", "mobilenetv2"]
+NETS = ["tiny", "vgg16", "resnet20", "mobilenetv2", "lenet5"]
 
 
 def _randomised(name, in_channels=3, input_size=32):
@@ -132,4 +132,6 @@ def test_random_criterion_is_seeded_and_unknown_criterion_fails():
 
 def test_documented_gene_counts():
     counts = {n: len(build_network(n, 3, 10, 32).channel_groups) for n in NETWORKS}
-    assert counts == {"vgg16": 13, "resnet20": 12, "resnet56": 30, "mobilenetv2": 17, "tiny": 3}
+    assert counts == {
+        "vgg16": 13, "resnet20": 12, "resnet56": 30, "mobilenetv2": 17, "tiny": 3, "lenet5": 1
+    }  # fmt: skip

@@ -7,6 +7,7 @@ from functools import partial
 
 from hamp_bench.errors import ConfigError
 from hamp_bench.problems.networks.base import ChannelGroup, PrunableNet
+from hamp_bench.problems.networks.lenet import LeNet5
 from hamp_bench.problems.networks.mobilenetv2 import MobileNetV2
 from hamp_bench.problems.networks.resnet import resnet20, resnet56
 from hamp_bench.problems.networks.vgg import VGG, vgg16
@@ -16,6 +17,7 @@ NETWORKS = {
     "resnet20": resnet20,
     "resnet56": resnet56,
     "mobilenetv2": MobileNetV2,
+    "lenet5": LeNet5,  # EMOMC's MNIST network (one prunable group: conv1)
     # a small, fast VGG-style network for tests and smoke runs: 3 convs, 2 pools
     "tiny": partial(VGG, plan=(16, "M", 32, "M", 32)),
 }
