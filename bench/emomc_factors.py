@@ -2,7 +2,9 @@
 (or size) of the uncompressed fp32 network while losing at most one point of test accuracy?
 For each completed EMOMC run under DIR: among its final front's feasible members whose test
 error is at most the base model's + `--max-loss`, the cheapest; the factor is the fp32
-network's cost over that member's. Printed per run and, per algorithm, the median.
+network's cost (energy: every weight kept at 32 bits; size: 32 bits a weight, stored dense) over
+that member's. A run with no such member scores 1.0 (only the uncompressed network meets the
+limit). Printed per run and, per algorithm, the median, range and count of such members.
 
     python bench/emomc_factors.py multirun/emomc_pilot [--max-loss 0.01]
 
@@ -51,15 +53,18 @@ def main() -> None:
             front = front[front.feasible]
         ok = front[front.test_error <= limit]
         best = ok.loc[ok[cost].idxmin()] if len(ok) else None
-        factor = fp32 / best[cost] if best is not None else np.nan
+        factor = fp32 / best[cost] if best is not None else 1.0
         rows.append({"algorithm": meta["algorithm"], "seed": meta["seed"],
                      "factor": factor, "eval_id": None if best is None else int(best.eval_id),
                      "test_error": np.nan if best is None else best.test_error})  # fmt: skip
     table = pd.DataFrame(rows).sort_values(["algorithm", "seed"])
     print(table.to_string(index=False))
-    print("median factor per algorithm (runs with a member within the limit / runs):")
+    print("factor per algorithm: median [min, max] (runs with a member within the limit / runs)")
     for alg, g in table.groupby("algorithm"):
-        print(f"  {alg:10s} {g.factor.median():6.2f}x  ({g.factor.notna().sum()}/{len(g)})")
+        print(
+            f"  {alg:10s} {g.factor.median():6.2f}x [{g.factor.min():.2f}, {g.factor.max():.2f}]"
+            f"  ({g.eval_id.notna().sum()}/{len(g)})"
+        )
 
 
 if __name__ == "__main__":

@@ -200,3 +200,12 @@ def test_the_summary_compares_with_the_uncompressed_network(problem):
     fp32 = table.iloc[0]
     assert fp32.density == 1.0 and fp32.mean_bits == 32 and fp32.energy > ev.F[:, 1].max()
     assert table.density.tolist()[1:] == [1.0, 0.5, 0.2]
+
+
+def test_the_uncompressed_size_is_dense_fp32_whatever_the_coding(model_dir, problem):
+    """A sparse coding of the dense fp32 network would only add index bits: the reference the
+    size factors divide is 32 bits a weight."""
+    n_weights = sum(m.weight.numel() for m in compressible(problem.checkpoints[0]))
+    for coding in ("dense", "csr", "coo"):
+        sized = emomc(model_dir, "problem.emomc.mode=size", f"problem.emomc.coding={coding}")
+        assert sized.reference_solution()["size_kb"] == pytest.approx(n_weights * 32 / 8192)
