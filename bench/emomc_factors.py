@@ -1,15 +1,16 @@
 """EMOMC's headline figure, measured on our runs: by how much does a run's front cut the energy
 (or size) of the uncompressed fp32 network while losing at most one point of test accuracy?
 For each completed EMOMC run under DIR: among its final front's feasible members whose test
-error is at most the base model's + `--max-loss`, the cheapest; the factor is the fp32
-network's cost (energy: every weight kept at 32 bits; size: 32 bits a weight, stored dense) over
-that member's. A run with no such member scores 1.0 (only the uncompressed network meets the
-limit). Printed per run and, per algorithm, the median, range and count of such members.
+error is at most the base model's + `--max-loss`, the cheapest; the factor is the uncompressed
+network's cost (problems/emomc/costs.py `uncompressed_cost`: every weight kept at 32 bits; size
+stored dense) over that member's. A run with no such member scores 1.0 (only the uncompressed
+network meets the limit). Printed per run and, per algorithm, the median, range and count of
+runs with such a member; `--csv` writes the per-run table.
 
-    python bench/emomc_factors.py multirun/emomc_pilot [--max-loss 0.01]
+    python bench/emomc_factors.py multirun/emomc_study [--max-loss 0.01] [--csv factors.csv]
 
-The problem is rebuilt once from the first record's config (its base model and checkpoints
-from the model cache) for the fp32 reference cost and the base model's test error."""
+Everything comes from the records (compact ones too): the network's layer shapes from an
+untrained copy built from run.json, the base model's test error from run.json. No training."""
 
 from __future__ import annotations
 
@@ -18,34 +19,37 @@ import json
 import logging
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-from omegaconf import OmegaConf
 
-from hamp_bench.cli.configs import register_configs
-from hamp_bench.components import build
+from hamp_bench.problems.emomc.compress import layers_of
+from hamp_bench.problems.emomc.costs import uncompressed_cost
+from hamp_bench.problems.networks import build_network
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("root", type=Path, help="a folder holding EMOMC run records")
-    ap.add_argument("--max-loss", type=float, default=0.01, help="test error allowed above base")
-    args = ap.parse_args()
-    logging.disable(logging.INFO)
-    runs = sorted(p.parent for p in args.root.rglob("run.json"))
+def reference(problem: dict) -> tuple[str, float, float]:
+    """(cost column, the uncompressed network's cost, the base model's test error) of a run."""
+    base = problem["base_model"]
+    net, data = base["network"], base["dataset"]
+    model = build_network(
+        net["name"], data["channels"], data["num_classes"], data["image_size"], net["width"]
+    )
+    layers = layers_of(model, (data["channels"], data["image_size"], data["image_size"]))
+    cost = "energy" if problem["emomc"]["mode"] == "energy" else "size_kb"
+    return cost, uncompressed_cost(layers, cost, problem["emomc"]["dataflow"]), base["test_error"]
+
+
+def factors(root: Path, max_loss: float = 0.01) -> tuple[pd.DataFrame, str]:
+    """The per-run table under `root` and a one-line description of its reference."""
+    runs = sorted(p.parent for p in root.rglob("run.json"))
     records = [json.loads((r / "run.json").read_text()) for r in runs]
     done = [(r, m) for r, m in zip(runs, records) if m["status"] == "completed"]
     if not done:
-        raise SystemExit(f"no completed run records under {args.root}")
-    register_configs()
-    problem = build(OmegaConf.create(done[0][1]["config"]["problem"]), "problem", progress=False)
-    cost = problem.objective_names[1]
-    fp32 = problem.reference_solution()[cost]
-    limit = problem.base_meta["test_error"] + args.max_loss
-    print(
-        f"{problem.name}: fp32 {cost} {fp32:.4g} ({problem.objectives[1].unit}); base test "
-        f"error {problem.base_meta['test_error']:.4f}, limit {limit:.4f}"
-    )
+        raise SystemExit(f"no completed run records under {root}")
+    problems = {json.dumps(m["problem"]["fingerprint"]) for _, m in done}
+    if len(problems) > 1:
+        raise SystemExit(f"{root} holds runs of {len(problems)} problems; give one study's folder")
+    cost, fp32, base_test = reference(done[0][1]["problem"])
+    limit = base_test + max_loss
     rows = []
     for run, meta in done:
         front = pd.read_csv(run / "front.csv")
@@ -53,12 +57,34 @@ def main() -> None:
             front = front[front.feasible]
         ok = front[front.test_error <= limit]
         best = ok.loc[ok[cost].idxmin()] if len(ok) else None
-        factor = fp32 / best[cost] if best is not None else 1.0
-        rows.append({"algorithm": meta["algorithm"], "seed": meta["seed"],
-                     "factor": factor, "eval_id": None if best is None else int(best.eval_id),
-                     "test_error": np.nan if best is None else best.test_error})  # fmt: skip
-    table = pd.DataFrame(rows).sort_values(["algorithm", "seed"])
+        rows.append({
+            "algorithm": meta["algorithm"], "seed": meta["seed"],
+            "factor": fp32 / best[cost] if best is not None else 1.0,
+            "eval_id": None if best is None else int(best.eval_id),
+            cost: fp32 if best is None else best[cost],
+            "test_error": base_test if best is None else best.test_error,
+        })  # fmt: skip
+    table = pd.DataFrame(rows).sort_values(["algorithm", "seed"], ignore_index=True)
+    name = done[0][1]["problem"]["name"]
+    head = (
+        f"{name}: uncompressed fp32 {cost} {fp32:.6g}; base test error {base_test:.4f}, "
+        f"limit {limit:.4f}"
+    )
+    return table, head
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("root", type=Path, help="a folder holding one EMOMC study's run records")
+    ap.add_argument("--max-loss", type=float, default=0.01, help="test error allowed above base")
+    ap.add_argument("--csv", type=Path, help="write the per-run table here")
+    args = ap.parse_args()
+    logging.disable(logging.INFO)
+    table, head = factors(args.root, args.max_loss)
+    print(head)
     print(table.to_string(index=False))
+    if args.csv:
+        table.to_csv(args.csv, index=False)
     print("factor per algorithm: median [min, max] (runs with a member within the limit / runs)")
     for alg, g in table.groupby("algorithm"):
         print(

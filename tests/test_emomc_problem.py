@@ -209,3 +209,30 @@ def test_the_uncompressed_size_is_dense_fp32_whatever_the_coding(model_dir, prob
     for coding in ("dense", "csr", "coo"):
         sized = emomc(model_dir, "problem.emomc.mode=size", f"problem.emomc.coding={coding}")
         assert sized.reference_solution()["size_kb"] == pytest.approx(n_weights * 32 / 8192)
+
+
+def test_the_factors_bench_reads_the_reference_from_a_record_alone(tmp_path, model_dir):
+    """bench/emomc_factors.py rebuilds no problem: its reference from run.json (an untrained
+    copy of the network for the layer shapes) equals the problem's own first table row."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "bench" / "emomc_factors.py"
+    spec = importlib.util.spec_from_file_location("emomc_factors", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    for mode in ("energy", "size"):
+        outcome = run_cell(
+            tmp_path / mode, "algorithm=random", "problem=emomc_tiny_synthetic",
+            f"problem.model_dir={model_dir}", f"problem.emomc.mode={mode}", "budget=6",
+            "summary.figure=false",
+        )  # fmt: skip
+        assert outcome.status == "completed"
+        record = json.loads((tmp_path / mode / "run.json").read_text())["problem"]
+        cost, fp32, base_test = bench.reference(record)
+        problem = emomc(model_dir, f"problem.emomc.mode={mode}")
+        assert fp32 == pytest.approx(problem.reference_solution()[cost], rel=1e-12)
+        assert base_test == problem.base_meta["test_error"]
+        table, _ = bench.factors(tmp_path / mode, max_loss=1.0)  # every member qualifies
+        front = pd.read_csv(tmp_path / mode / "front.csv")
+        assert table.factor[0] == pytest.approx(fp32 / front[cost].min())

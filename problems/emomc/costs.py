@@ -119,3 +119,18 @@ def size_kb(layers: list[Layer], d: float, bits, coding: str) -> float:
         else:
             raise ValueError(f"unknown coding {coding!r}; choose one of {CODINGS}")
     return total / (1024 * 8)
+
+
+FP32 = 32
+
+
+def uncompressed_cost(layers: list[Layer], quantity: str, dataflow: str) -> float:
+    """The uncompressed network's energy or size, the reference EMOMC's factors divide: every
+    weight kept at 32 bits; its size is dense storage (a sparse coding of a dense model only
+    adds index bits)."""
+    fp32 = [FP32] * len(layers)
+    if quantity == "energy":
+        return energy(layers, 1.0, fp32, dataflow)
+    if quantity == "size_kb":
+        return size_kb(layers, 1.0, fp32, "dense")
+    raise ValueError(f"unknown quantity {quantity!r}; choose energy or size_kb")

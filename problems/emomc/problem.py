@@ -29,7 +29,14 @@ from hamp_bench.problems.datasets import data_identity, load_dataset
 from hamp_bench.problems.emomc.checkpoints import masked_finetune, obtain_checkpoint
 from hamp_bench.problems.emomc.compress import MAX_BITS, MIN_BITS, compress, layers_of
 from hamp_bench.problems.emomc.config import EmomcProblemConfig
-from hamp_bench.problems.emomc.costs import CODINGS, DATAFLOWS, energy, size_kb
+from hamp_bench.problems.emomc.costs import (
+    CODINGS,
+    DATAFLOWS,
+    FP32,
+    energy,
+    size_kb,
+    uncompressed_cost,
+)
 from hamp_bench.problems.networks import build_network
 from hamp_bench.problems.pruning_problem import _check_device, set_error_roi
 from hamp_bench.problems.recipes import resolve_recipe
@@ -43,7 +50,6 @@ from hamp_bench.problems.training import (
 
 MODES = ("energy", "size")
 #: the unquantised network's bit width, for the reference row (fp32)
-FP32 = 32
 
 
 def check_settings(cfg: EmomcProblemConfig) -> None:
@@ -268,14 +274,9 @@ class EmomcProblem(Problem):
         return {"density": density, "mean_bits": bits @ weights / weights.sum()}
 
     def reference_solution(self) -> dict[str, Any]:
-        """The uncompressed base model: every weight kept, at 32 bits (fp32), its size that of
-        dense storage (a sparse coding of a dense model only adds index bits)."""
-        fp32 = [FP32] * len(self.layers)
+        """The uncompressed base model (costs.uncompressed_cost): fp32, every weight kept."""
         name, _ = self._quantity(self.cost_key)
-        if self.cost_key == "energy":
-            cost = self.cost("energy", 1.0, fp32)
-        else:
-            cost = size_kb(self.layers, 1.0, fp32, "dense")
+        cost = uncompressed_cost(self.layers, name, self.settings.dataflow)
         return {
             "error": self.base_meta["val_error"],
             name: cost,
