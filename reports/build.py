@@ -1,11 +1,11 @@
 """Building a comparison report from run records, full or compact: report.md (GitHub-readable,
 with the command that regenerates it), tables.tex (booktabs), summary.csv (every statistic),
-runs.csv, anytime.csv, targets.csv and figures/ (PDF and PNG). Everything is computed from the
-records, nothing is measured again: final and anytime hypervolume, IGD+, tests against a
-reference, evaluations to target (ERT, success rates, ECDFs), Friedman and Nemenyi across
-problems (and, for illustration, across (problem, seed) blocks). Where algorithms recorded
-telemetry (algorithm.json), report.md adds how often each operator was chosen, when, and
-local-search hit rates."""
+runs.csv, anytime.csv, targets.csv and figures/ (PDF and PNG by default). Everything is
+computed from the records, nothing is measured again: final and anytime hypervolume, IGD+,
+tests against a reference, evaluations to target (ERT, success rates, ECDFs), Friedman and
+Nemenyi across problems (and, for illustration, across (problem, seed) blocks). Where
+algorithms recorded telemetry (algorithm.json), report.md adds how often each operator was
+chosen, when, and local-search hit rates."""
 
 from __future__ import annotations
 
@@ -175,6 +175,9 @@ def build_report(
         "target": target or reference,
         "by_seed": by_seed,
         "everywhere": everywhere,
+        "figure_files": (
+            " and ".join(f.upper() for f in formats) if figures_on else "none: --no-figures"
+        ),
     }
     (out / "report.md").write_text(
         _markdown(runs, table, summary, sources, friedman, figs, reference, command, context)
@@ -264,7 +267,7 @@ def _markdown(
         "```",
         "",
         "Files: `summary.csv` (every statistic), `runs.csv` (one row per run), `anytime.csv`, "
-        "`targets.csv`, `tables.tex` (booktabs), `figures/` (PDF and PNG).",
+        f"`targets.csv`, `tables.tex` (booktabs), `figures/` ({context['figure_files']}).",
         "",
     ]
     bad = table[table.status != "completed"]

@@ -1,4 +1,5 @@
-"""Report figures (seaborn on matplotlib's Agg backend), each saved as PDF and PNG.
+"""Report figures (seaborn on matplotlib's Agg backend), each saved as PDF and PNG (or the
+formats asked for).
 
 Every function takes tidy data, draws one figure and returns the file stem it wrote, so the
 report can embed it and name the command that made it.
@@ -147,14 +148,15 @@ def keep_ratios(runs: list[Run], problem: str, out: Path) -> str | None:
     """Per-gene keep level (gene / top level) of every front solution, per algorithm: which
     layers get pruned. Pruning problems only (integer genomes whose top level keeps all)."""
     mine = [r for r in runs if r.problem == problem and r.status == "completed"]
+    described = mine[0].meta["problem"].get("genes") if mine else None
     if (
-        not mine
+        not described
         or mine[0].meta["problem"].get("var_type") != "int"
-        or "genes" not in mine[0].meta["problem"]
+        or not all(isinstance(g, dict) for g in described)  # EMOMC's genes are names: no keep
     ):
         return None
     top = np.array(mine[0].meta["problem"]["xu"], float)
-    genes = [g["name"] for g in mine[0].meta["problem"]["genes"]]
+    genes = [g["name"] for g in described]
     rows = []
     for r in mine:
         for x in r.X[r.front_mask]:

@@ -236,3 +236,12 @@ def test_the_factors_bench_reads_the_reference_from_a_record_alone(tmp_path, mod
         table, _ = bench.factors(tmp_path / mode, max_loss=1.0)  # every member qualifies
         front = pd.read_csv(tmp_path / mode / "front.csv")
         assert table.factor[0] == pytest.approx(fp32 / front[cost].min())
+    # and a report with its figures reads EMOMC records (whose genes are names, not groups)
+    from hamp_bench.reports.build import build_report
+
+    build_report([tmp_path / "energy"], tmp_path / "report", reference="random")
+    assert "`figures/` (PDF and PNG)." in (tmp_path / "report" / "report.md").read_text()
+    figures = {p.stem for p in (tmp_path / "report" / "figures").glob("*.png")}
+    assert any(f.startswith("hv_") for f in figures) and not any(
+        f.startswith("keep_") for f in figures
+    )
