@@ -5,9 +5,12 @@ error is at most the base model's + `--max-loss`, the cheapest; the factor is th
 network's cost (problems/emomc/costs.py `uncompressed_cost`: every weight kept at 32 bits; size
 stored dense) over that member's. A run with no such member scores 1.0 (only the uncompressed
 network meets the limit). Printed per run and, per algorithm, the median, range and count of
-runs with such a member; `--csv` writes the per-run table.
+runs with such a member, and the two-sided rank-sum p-value against `--reference`'s factors,
+Holm-adjusted over the other algorithms (the report's own statistics, reports/stats.py), with
+A12 (the chance that the algorithm's factor is the larger); `--csv` writes the per-run table.
 
-    python bench/emomc_factors.py multirun/emomc_study [--max-loss 0.01] [--csv factors.csv]
+    python bench/emomc_factors.py multirun/emomc_study [--max-loss 0.01] [--reference emomc]
+        [--csv factors.csv]
 
 Everything comes from the records (compact ones too): the network's layer shapes from an
 untrained copy built from run.json, the base model's test error from run.json. No training."""
@@ -20,10 +23,12 @@ import logging
 from pathlib import Path
 
 import pandas as pd
+from scipy.stats import mannwhitneyu
 
 from hamp_bench.problems.emomc.compress import layers_of
 from hamp_bench.problems.emomc.costs import uncompressed_cost
 from hamp_bench.problems.networks import build_network
+from hamp_bench.reports.stats import a12, holm
 
 
 def reference(problem: dict) -> tuple[str, float, float]:
@@ -78,6 +83,7 @@ def main() -> None:
     ap.add_argument("root", type=Path, help="a folder holding one EMOMC study's run records")
     ap.add_argument("--max-loss", type=float, default=0.01, help="test error allowed above base")
     ap.add_argument("--csv", type=Path, help="write the per-run table here")
+    ap.add_argument("--reference", default="emomc", help="algorithm the others are tested against")
     args = ap.parse_args()
     logging.disable(logging.INFO)
     table, head = factors(args.root, args.max_loss)
@@ -85,11 +91,34 @@ def main() -> None:
     print(table.to_string(index=False))
     if args.csv:
         table.to_csv(args.csv, index=False)
-    print("factor per algorithm: median [min, max] (runs with a member within the limit / runs)")
-    for alg, g in table.groupby("algorithm"):
+    print(
+        "factor per algorithm: median [min, max] (runs with a member within the limit / runs); "
+        f"rank-sum p against {args.reference} (Holm), A12"
+    )
+    for alg, g, p, a in compare(table, args.reference):
+        test = "reference" if p is None else f"p {p:.3g}, A12 {a:.2f}"
         print(
             f"  {alg:10s} {g.factor.median():6.2f}x [{g.factor.min():.2f}, {g.factor.max():.2f}]"
-            f"  ({g.eval_id.notna().sum()}/{len(g)})"
+            f"  ({g.eval_id.notna().sum()}/{len(g)})  {test}"
+        )
+
+
+def compare(table: pd.DataFrame, reference: str):
+    """(algorithm, its rows, Holm-adjusted rank-sum p against the reference, A12) per
+    algorithm; p and A12 are None for the reference itself."""
+    groups = dict(list(table.groupby("algorithm")))
+    if reference not in groups:
+        raise SystemExit(f"--reference {reference} has no runs here; choose one of {list(groups)}")
+    ref = groups[reference].factor
+    others = [a for a in groups if a != reference]
+    raw = [mannwhitneyu(groups[a].factor, ref, alternative="two-sided").pvalue for a in others]
+    adjusted = dict(zip(others, holm(raw)))
+    for alg, g in groups.items():
+        yield (
+            alg,
+            g,
+            adjusted.get(alg),
+            None if alg == reference else a12(g.factor.to_numpy(), ref.to_numpy()),
         )
 
 

@@ -86,14 +86,16 @@ def test_the_report_rebuilt_from_the_records_equals_the_committed_one(records, s
 
 @pytest.mark.parametrize("study", STUDIES)
 def test_the_factors_recomputed_from_the_records_equal_the_committed_ones(records, study):
-    table, _ = _bench().factors(records / study)
+    bench = _bench()
+    table, _ = bench.factors(records / study)
     committed = pd.read_csv(STUDY / f"factors_{study}.csv")
     pd.testing.assert_frame_equal(table, committed, check_dtype=False)
     quoted = _readme_table("factors")
-    for alg, g in table.groupby("algorithm"):
+    for alg, g, p, a in bench.compare(table, "emomc"):
         cell = (
             f"| {study} | {alg} | {g.factor.median():.2f}x | "
-            f"{g.factor.min():.2f}-{g.factor.max():.2f} | {g.eval_id.notna().sum()}/{len(g)} |"
+            f"{g.factor.min():.2f}-{g.factor.max():.2f} | {g.eval_id.notna().sum()}/{len(g)} | "
+            + ("ref |  |" if p is None else f"{p:.3g} | {a:.2f} |")
         )
         assert cell in quoted, cell
 
