@@ -50,9 +50,15 @@ def factors(root: Path, max_loss: float = 0.01) -> tuple[pd.DataFrame, str]:
     done = [(r, m) for r, m in zip(runs, records) if m["status"] == "completed"]
     if not done:
         raise SystemExit(f"no completed run records under {root}")
-    problems = {json.dumps(m["problem"]["fingerprint"]) for _, m in done}
+    problems = {
+        json.dumps([m["problem"]["name"], m["problem"]["emomc"], m["problem"]["base_model"]["key"]])
+        for _, m in done
+    }  # name, mode and costs, base model: not the platform, which the fingerprint includes
     if len(problems) > 1:
-        raise SystemExit(f"{root} holds runs of {len(problems)} problems; give one study's folder")
+        raise SystemExit(
+            f"{root} holds runs of {len(problems)} problems (name, EMOMC settings or base model "
+            "differ); give one study's folder"
+        )
     cost, fp32, base_test = reference(done[0][1]["problem"])
     limit = base_test + max_loss
     rows = []
@@ -87,6 +93,11 @@ def main() -> None:
     args = ap.parse_args()
     logging.disable(logging.INFO)
     table, head = factors(args.root, args.max_loss)
+    if args.reference not in set(table.algorithm):
+        raise SystemExit(
+            f"--reference {args.reference} has no runs here; choose one of "
+            f"{sorted(set(table.algorithm))}"
+        )
     print(head)
     print(table.to_string(index=False))
     if args.csv:

@@ -184,16 +184,17 @@ def test_mnist_reads_its_own_folder_and_refuses_offline_with_the_way_out(tmp_pat
     assert d.test.y.tolist() == list(range(10)) and len(d.train) + len(d.val) == 30
 
 
-def test_mnist_download_checks_every_md5(tmp_path, monkeypatch):
+def test_mnist_download_checks_each_files_md5(tmp_path, monkeypatch):
     mirror = tmp_path / "mirror"
     files = _write_idx_set(mirror)
     monkeypatch.setattr(ds, "MNIST_URL", mirror.as_uri() + "/")
-    monkeypatch.setattr(ds, "MNIST_FILES", {n: "0" * 32 for n in files})
+    right = {n: md5sum(mirror / n) for n in files}
+    monkeypatch.setattr(ds, "MNIST_FILES", {**right, "t10k-labels-idx1-ubyte.gz": "0" * 32})
     target = tmp_path / "data"
-    with pytest.raises(DataError, match="md5"):
+    with pytest.raises(DataError, match="t10k-labels-idx1-ubyte.gz arrived with md5"):
         load_dataset({"name": "mnist", "data_dir": str(target)})
-    assert not any((target / "mnist").iterdir()), "a failed download must leave nothing behind"
-    monkeypatch.setattr(ds, "MNIST_FILES", {n: md5sum(mirror / n) for n in files})
+    assert "t10k-labels-idx1-ubyte.gz" not in {p.name for p in (target / "mnist").iterdir()}
+    monkeypatch.setattr(ds, "MNIST_FILES", right)
     d = load_dataset({"name": "mnist", "data_dir": str(target)})
     assert len(d.test) == 10 and sorted(p.name for p in (target / "mnist").iterdir()) == sorted(
         files

@@ -27,11 +27,12 @@ ROOT = Path(__file__).resolve().parent.parent
 STUDY = ROOT / "reports" / "examples" / "emomc_study"
 ALGORITHMS = ["emomc", "hamp", "nsga2", "random"]
 SEEDS = 11
-#: study folder -> (problem, budget)
+#: study folder -> (problem, mode, budget, the uncompressed network's cost worked out by hand
+#: where it is simple: LeNet-5's 61,470 conv and linear weights x 32 bits / 8,192)
 STUDIES = {
-    "vgg16_digits": ("emomc_vgg16_digits", 100),
-    "lenet5_fmnist_energy": ("emomc_lenet5_fmnist", 200),
-    "lenet5_fmnist_size": ("emomc_lenet5_fmnist", 200),
+    "vgg16_digits": ("emomc_vgg16_digits", "energy", 100, None),
+    "lenet5_fmnist_energy": ("emomc_lenet5_fmnist", "energy", 200, None),
+    "lenet5_fmnist_size": ("emomc_lenet5_fmnist", "size", 200, 61470 * 32 / 8192),
 }
 
 
@@ -57,7 +58,7 @@ def _readme_table(marker: str) -> str:
 
 @pytest.mark.parametrize("study", STUDIES)
 def test_every_cell_is_committed_and_complete(records, study):
-    problem, budget = STUDIES[study]
+    problem, mode, budget, _ = STUDIES[study]
     root = records / study
     cells = sorted(p.parent.relative_to(root) for p in root.rglob("run.json"))
     assert cells == sorted(Path(a) / f"seed{s}" for a in ALGORITHMS for s in range(SEEDS))
@@ -65,22 +66,33 @@ def test_every_cell_is_committed_and_complete(records, study):
         run = read_run(root / cell)
         assert run.status == "completed" and run.n_evaluations == budget
         assert run.meta["problem"]["name"] == problem
+        assert run.meta["problem"]["emomc"] == {
+            "mode": mode, "dataflow": "X|Y", "coding": "csr", "bound": None
+        }  # fmt: skip
 
 
 @pytest.mark.parametrize("study", STUDIES)
 def test_the_report_rebuilt_from_the_records_equals_the_committed_one(records, study, tmp_path):
     build_report([records / study], tmp_path, reference="emomc", figures_on=False)
-    new, old = pd.read_csv(tmp_path / "summary.csv"), pd.read_csv(STUDY / study / "summary.csv")
-    assert list(new.columns) == list(old.columns)
-    for col in old.columns:
-        if pd.api.types.is_numeric_dtype(old[col]):
-            np.testing.assert_allclose(new[col], old[col], rtol=1e-12, err_msg=col)
-        else:
-            assert new[col].astype(str).tolist() == old[col].astype(str).tolist(), col
+    for name in ("summary.csv", "runs.csv", "anytime.csv", "targets.csv"):
+        new, old = pd.read_csv(tmp_path / name), pd.read_csv(STUDY / study / name)
+        assert list(new.columns) == list(old.columns), name
+        for col in old.columns:
+            if pd.api.types.is_numeric_dtype(old[col]):
+                np.testing.assert_allclose(new[col], old[col], rtol=1e-12, err_msg=f"{name} {col}")
+            elif col != "run_dir":  # where the records were extracted
+                assert new[col].astype(str).tolist() == old[col].astype(str).tolist(), col
+    assert (tmp_path / "tables.tex").read_text() == (STUDY / study / "tables.tex").read_text()
+    summary = pd.read_csv(STUDY / study / "summary.csv")
     table = _readme_table("hv")
-    for row in old.itertuples():
+    assert sum(line.startswith(f"| {study} |") for line in table.splitlines()) == len(summary)
+    for row in summary.itertuples():
         marker = row.hv_marker if isinstance(row.hv_marker, str) else "ref"
-        cell = f"| {study} | {row.algorithm} | {row.hv_median:.4f} | {marker} |"
+        test = "|  |" if marker == "ref" else f"| {row.hv_a12:.2f} | {row.hv_p_holm:.3g} |"
+        cell = (
+            f"| {study} | {row.algorithm} | {row.hv_median:.4f} | {marker} | "
+            f"{row.hv_q1:.4f}-{row.hv_q3:.4f} {test}"
+        )
         assert cell in table, cell
 
 
@@ -88,6 +100,9 @@ def test_the_report_rebuilt_from_the_records_equals_the_committed_one(records, s
 def test_the_factors_recomputed_from_the_records_equal_the_committed_ones(records, study):
     bench = _bench()
     table, _ = bench.factors(records / study)
+    by_hand = STUDIES[study][3]
+    fp32 = table.factor * table[STUDIES[study][1].replace("size", "size_kb")]
+    np.testing.assert_allclose(fp32, by_hand or fp32.iloc[0], rtol=1e-9)  # one reference a study
     committed = pd.read_csv(STUDY / f"factors_{study}.csv")
     pd.testing.assert_frame_equal(table, committed, check_dtype=False)
     quoted = _readme_table("factors")

@@ -116,3 +116,14 @@ def test_the_tables_quoted_from_the_example_match_it(rebuilt):
             assert doc.search(hamp_md), (
                 f"docs/hamp.md: {ind} row of {alg} should read {hv} ({iqr}) | {p} | {a}"
             )
+
+
+@pytest.mark.parametrize(
+    "report", sorted(ROOT.glob("reports/examples/**/report.md")), ids=lambda p: p.parent.name
+)
+def test_every_committed_report_names_the_figure_files_it_has(report):
+    """The Files line says which figure formats are in figures/ (none: --no-figures)."""
+    line = next(x for x in report.read_text().splitlines() if x.startswith("Files:"))
+    said = re.search(r"`figures/` \((.*)\)\.$", line).group(1)
+    have = sorted({p.suffix[1:].upper() for p in (report.parent / "figures").glob("*.*")})
+    assert said == (" and ".join(have) if have else "none: --no-figures")

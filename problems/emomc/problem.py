@@ -49,7 +49,6 @@ from hamp_bench.problems.training import (
 )
 
 MODES = ("energy", "size")
-#: the unquantised network's bit width, for the reference row (fp32)
 
 
 def check_settings(cfg: EmomcProblemConfig) -> None:
