@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from hamp_bench.reports.build import build_report
 from hamp_bench.reports.gather import read_run
@@ -120,7 +121,14 @@ def test_a_lenet5_cell_rerun_gives_the_committed_front(records, tmp_path):
     committed = records / "lenet5_fmnist_size" / "emomc" / "seed3"
     overrides = read_run(committed).meta["overrides"]
     assert "algorithm=emomc" in overrides and "problem.emomc.mode=size" in overrides
-    run_cell(tmp_path / "again", *overrides)
+    # the sweep's joblib workers ran with one torch thread, and the prepared data's bits depend
+    # on the thread count (README: "Two LeNet-5 base models"): build the problem the same way
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        run_cell(tmp_path / "again", *overrides)
+    finally:
+        torch.set_num_threads(threads)
     again = pd.read_csv(tmp_path / "again" / "front.csv", dtype=str)
     front = pd.read_csv(committed / "front.csv", dtype=str)
     assert set(again.columns) - set(front.columns) <= {"cached", "wall_s", "batch"}
