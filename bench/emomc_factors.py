@@ -93,11 +93,7 @@ def main() -> None:
     args = ap.parse_args()
     logging.disable(logging.INFO)
     table, head = factors(args.root, args.max_loss)
-    if args.reference not in set(table.algorithm):
-        raise SystemExit(
-            f"--reference {args.reference} has no runs here; choose one of "
-            f"{sorted(set(table.algorithm))}"
-        )
+    tested = list(compare(table, args.reference))  # refuses an unknown reference before output
     print(head)
     print(table.to_string(index=False))
     if args.csv:
@@ -106,7 +102,7 @@ def main() -> None:
         "factor per algorithm: median [min, max] (runs with a member within the limit / runs); "
         f"rank-sum p against {args.reference} (Holm), A12"
     )
-    for alg, g, p, a in compare(table, args.reference):
+    for alg, g, p, a in tested:
         test = "reference" if p is None else f"p {p:.3g}, A12 {a:.2f}"
         print(
             f"  {alg:10s} {g.factor.median():6.2f}x [{g.factor.min():.2f}, {g.factor.max():.2f}]"
@@ -119,7 +115,9 @@ def compare(table: pd.DataFrame, reference: str):
     algorithm; p and A12 are None for the reference itself."""
     groups = dict(list(table.groupby("algorithm")))
     if reference not in groups:
-        raise SystemExit(f"--reference {reference} has no runs here; choose one of {list(groups)}")
+        raise SystemExit(
+            f"--reference {reference} has no runs here; choose one of {sorted(groups)}"
+        )
     ref = groups[reference].factor
     others = [a for a in groups if a != reference]
     raw = [mannwhitneyu(groups[a].factor, ref, alternative="two-sided").pvalue for a in others]

@@ -450,3 +450,19 @@ def test_figures_are_saved_in_the_formats_asked_for(tmp_path):
         with figures.saved_as(("png",), 5):
             pass
     assert figures._saving == (figures.FORMATS, figures.DPI)  # a refusal leaves the default
+
+
+def test_pruning_fronts_get_the_keep_figure(tmp_path):
+    """The keep-ratio figure is drawn for pruning problems (genes are channel groups); EMOMC's
+    named genes are skipped (tests/test_emomc_problem.py)."""
+    from hamp_bench.reports import figures
+    from hamp_bench.reports.gather import read_run
+
+    from conftest import run_cell
+
+    run_cell(tmp_path / "r", "algorithm=random", "problem=tiny_synthetic", "budget=8",
+             f"problem.model_dir={tmp_path / 'models'}")  # fmt: skip
+    run = read_run(tmp_path / "r")
+    assert all(isinstance(g, dict) for g in run.meta["problem"]["genes"])
+    stem = figures.keep_ratios([run], run.problem, tmp_path / "fig")
+    assert stem and (tmp_path / "fig" / f"{stem}.png").exists()
